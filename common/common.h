@@ -1,0 +1,201 @@
+/* common: the small pieces every component needs, written once.
+ *
+ * Errors: a fallible call returns 0 on success or -1 on failure and fills a
+ * caller-owned fl_err with a message that says what failed, on what input,
+ * and what to do. Allocation failure is not an error a caller can handle here:
+ * the x-allocators and buffers abort with a message instead (memory is bounded
+ * by explicit limits on every input, not by malloc failing). */
+#ifndef FL_COMMON_H
+#define FL_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#define FL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* ---- errors ---- */
+typedef struct fl_err {
+    char msg[1024];
+} fl_err;
+
+/* Sets err (when not NULL) and returns -1, so `return fl_fail(err, ...)`. */
+int fl_fail(fl_err *err, const char *fmt, ...) FL_PRINTF(2, 3);
+/* Prefixes an existing message: "context: old message". Returns -1. */
+int fl_fail_wrap(fl_err *err, const char *fmt, ...) FL_PRINTF(2, 3);
+
+/* ---- memory ---- */
+void *fl_xmalloc(size_t n);
+void *fl_xcalloc(size_t n, size_t size);
+void *fl_xrealloc(void *p, size_t n);
+char *fl_xstrdup(const char *s);
+char *fl_xstrndup(const char *s, size_t n);
+char *fl_xasprintf(const char *fmt, ...) FL_PRINTF(1, 2);
+
+/* ---- growable byte buffer; a zeroed fl_buf is an empty buffer ---- */
+typedef struct fl_buf {
+    char *data;
+    size_t len, cap;
+} fl_buf;
+
+void fl_buf_reserve(fl_buf *b, size_t extra);
+void fl_buf_append(fl_buf *b, const void *p, size_t n);
+void fl_buf_puts(fl_buf *b, const char *s);
+void fl_buf_putc(fl_buf *b, char c);
+void fl_buf_printf(fl_buf *b, const char *fmt, ...) FL_PRINTF(2, 3);
+/* NUL-terminates (not counted in len) and returns data; never NULL. */
+char *fl_buf_cstr(fl_buf *b);
+/* Returns the data (NUL-terminated) and leaves b empty; caller frees. */
+char *fl_buf_steal(fl_buf *b);
+void fl_buf_reset(fl_buf *b);
+void fl_buf_free(fl_buf *b);
+
+/* ---- HTTP header list: ordered, duplicates kept, names compared
+ * case-insensitively, original spelling kept ---- */
+typedef struct fl_header {
+    char *name, *value;
+} fl_header;
+typedef struct fl_headers {
+    fl_header *v;
+    size_t n, cap;
+} fl_headers;
+
+void fl_headers_add(fl_headers *h, const char *name, const char *value);
+void fl_headers_addn(fl_headers *h, const char *name, size_t nlen, const char *value, size_t vlen);
+/* First value of name, or NULL. */
+const char *fl_headers_get(const fl_headers *h, const char *name);
+size_t fl_headers_count(const fl_headers *h, const char *name);
+/* Removes every header called name; returns how many were removed. */
+size_t fl_headers_del(fl_headers *h, const char *name);
+/* Replaces every header called name with one header. */
+void fl_headers_set(fl_headers *h, const char *name, const char *value);
+void fl_headers_copy(fl_headers *dst, const fl_headers *src);
+void fl_headers_free(fl_headers *h);
+
+/* ---- logging to stderr: "<prog>: <level>: message" ---- */
+enum { FL_LOG_ERROR, FL_LOG_WARN, FL_LOG_INFO, FL_LOG_DEBUG };
+void fl_log_init(const char *prog, int level);
+int fl_log_level(void);
+void fl_log(int level, const char *fmt, ...) FL_PRINTF(2, 3);
+#define fl_error(...) fl_log(FL_LOG_ERROR, __VA_ARGS__)
+#define fl_warn(...) fl_log(FL_LOG_WARN, __VA_ARGS__)
+#define fl_info(...) fl_log(FL_LOG_INFO, __VA_ARGS__)
+#define fl_debug(...) (fl_log_level() >= FL_LOG_DEBUG ? fl_log(FL_LOG_DEBUG, __VA_ARGS__) : (void)0)
+
+/* ---- time ---- */
+uint64_t fl_wall_ms(void);  /* Unix epoch, milliseconds */
+uint64_t fl_mono_us(void);  /* monotonic, microseconds */
+void fl_sleep_us(uint64_t us);
+
+/* ---- strings and numbers ---- */
+bool fl_str_eq_nocase(const char *a, const char *b);
+bool fl_str_has_prefix(const char *s, const char *prefix);
+/* Parses a whole decimal string in [0, max]; -1 on anything else. */
+int fl_parse_u64(const char *s, uint64_t max, uint64_t *out);
+/* Parses "200-299,404" style lists of status codes into a 600-bit set. */
+typedef struct fl_status_set {
+    uint64_t bits[10];
+} fl_status_set;
+int fl_status_set_parse(const char *s, fl_status_set *set, fl_err *err);
+bool fl_status_set_has(const fl_status_set *set, int status);
+bool fl_status_set_empty(const fl_status_set *set);
+/* "OK" for 200 etc.; "Unknown" when the code has no standard reason. */
+const char *fl_http_reason(int status);
+
+/* ---- files ---- */
+/* Reads a whole file, refusing more than max bytes. */
+int fl_read_file(const char *path, size_t max, fl_buf *out, fl_err *err);
+/* Writes a file atomically: temp file in the same directory, fsync, rename,
+ * fsync of the directory. Readers see the old or the new content, never a mix. */
+int fl_write_file_atomic(const char *path, const void *data, size_t len, int mode, fl_err *err);
+/* mkdir -p with the given mode for created directories. */
+int fl_mkdirs(const char *path, int mode, fl_err *err);
+
+/* ---- JSON helpers over cJSON ---- */
+/* Member lookups that return NULL when absent or of another type. */
+const char *fl_json_str(const cJSON *obj, const char *key);
+const cJSON *fl_json_obj(const cJSON *obj, const char *key);
+const cJSON *fl_json_arr(const cJSON *obj, const char *key);
+/* True/false for a JSON boolean; def when absent or not a boolean. */
+bool fl_json_bool(const cJSON *obj, const char *key, bool def);
+/* Appends s[0..n) as a JSON string literal (with quotes) to b. One pass, no
+ * tree: used where bodies of megabytes go into a document. */
+void fl_json_put_str(fl_buf *b, const char *s, size_t n);
+/* Prints a cJSON tree unformatted into b (appending). */
+void fl_json_print(fl_buf *b, const cJSON *item);
+
+/* ---- the package manifest, faas-lambda.json at the package root ----
+ * Written by the packer, read by the bootstrap. Paths are absolute, as the
+ * function sees them (/var/task/... for zips). Schema:
+ *   {"schema":1, "argv":["/var/task/home/app/fwatchdog"], "env":["K=V",..],
+ *    "workdir":"/var/task/home/app", "port":8080, "health_path":"/_/health",
+ *    "readiness_protocol":"http"|"tcp", "invoke_mode":"buffered"|"response_stream",
+ *    "relocation":{"links":[{"path":"/tmp/...","target":"/var/task/..."}]}}
+ * Every member but "schema" is optional. */
+#define FL_MANIFEST_NAME "faas-lambda.json"
+#define FL_MANIFEST_SCHEMA 1
+#define FL_MANIFEST_MAX (1u << 20)
+
+typedef struct fl_link {
+    char *path, *target;
+} fl_link;
+
+typedef struct fl_manifest {
+    char **argv;               /* NULL-terminated; NULL when absent */
+    char **env;                /* NULL-terminated "K=V"; NULL when absent */
+    char *workdir;
+    int port;                  /* 0 when absent */
+    char *health_path;
+    char *readiness_protocol;
+    char *invoke_mode;
+    fl_link *links;
+    size_t nlinks;
+} fl_manifest;
+
+int fl_manifest_parse(const char *json, size_t len, fl_manifest *m, fl_err *err);
+void fl_manifest_to_json(const fl_manifest *m, fl_buf *out);
+void fl_manifest_free(fl_manifest *m);
+
+/* ---- HTTP client over libcurl ----
+ * One request on a caller-owned easy handle (so connections are reused).
+ * Response headers come from curl's header API; the body is collected up to
+ * max_body bytes or handed to sink as it arrives. */
+typedef void CURL_handle; /* a CURL *, without making every user include curl */
+typedef size_t (*fl_http_sink)(void *ud, const char *data, size_t n); /* returns n, or 0 to abort */
+
+typedef struct fl_http_req {
+    const char *method;         /* default "GET" */
+    const char *url;
+    const fl_headers *headers;  /* sent as given; NULL for none */
+    const void *body;           /* sent when has_body */
+    size_t body_len;
+    bool has_body;
+    long timeout_ms;            /* whole transfer; 0 = none */
+    long connect_timeout_ms;    /* 0 = curl's default */
+    size_t max_body;            /* 0 = unlimited */
+    fl_http_sink sink;          /* when set, the body goes here, not to resp->body */
+    void *sink_ud;
+    const char *aws_sigv4;      /* CURLOPT_AWS_SIGV4, e.g. "aws:amz:us-east-1:lambda" */
+    const char *userpwd;        /* "user:password" (Basic, or the SigV4 key pair) */
+    bool no_proxy;              /* ignore proxy variables (loopback peers) */
+    bool fresh_connect;         /* do not reuse a pooled connection */
+    bool follow_redirects;
+} fl_http_req;
+
+typedef struct fl_http_resp {
+    int status;
+    fl_headers headers;
+    fl_buf body;
+    bool too_large;             /* max_body was exceeded (the call failed) */
+    int curl_code;              /* CURLcode of the transfer */
+} fl_http_resp;
+
+CURL_handle *fl_http_handle(void);
+void fl_http_handle_free(CURL_handle *h);
+int fl_http_do(CURL_handle *h, const fl_http_req *req, fl_http_resp *resp, fl_err *err);
+void fl_http_resp_free(fl_http_resp *resp);
+
+#endif

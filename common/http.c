@@ -1,0 +1,131 @@
+/* The one HTTP client: libcurl easy handles, reused by their owners. */
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+CURL_handle *fl_http_handle(void)
+{
+    static bool inited;
+    if (!inited) { /* first call happens before any thread is started */
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        inited = true;
+    }
+    return curl_easy_init();
+}
+
+void fl_http_handle_free(CURL_handle *h)
+{
+    if (h)
+        curl_easy_cleanup((CURL *)h);
+}
+
+typedef struct sink_ctx {
+    const fl_http_req *req;
+    fl_http_resp *resp;
+} sink_ctx;
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    sink_ctx *c = ud;
+    size_t len = size * n;
+    if (c->req->max_body && c->resp->body.len + len > c->req->max_body) {
+        c->resp->too_large = true;
+        return 0;
+    }
+    if (c->req->sink)
+        return c->req->sink(c->req->sink_ud, p, len) == len ? len : 0;
+    fl_buf_append(&c->resp->body, p, len);
+    return len;
+}
+
+static void collect_headers(CURL *h, fl_http_resp *resp)
+{
+    struct curl_header *prev = NULL, *hd;
+    while ((hd = curl_easy_nextheader(h, CURLH_HEADER, -1, prev))) {
+        fl_headers_add(&resp->headers, hd->name, hd->value);
+        prev = hd;
+    }
+}
+
+int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, fl_err *err)
+{
+    CURL *h = handle;
+    memset(resp, 0, sizeof *resp);
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    if (req->no_proxy)
+        curl_easy_setopt(h, CURLOPT_PROXY, "");
+    if (req->timeout_ms)
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    if (req->connect_timeout_ms)
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
+    if (req->fresh_connect)
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    if (req->follow_redirects) {
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+    }
+    if (req->userpwd)
+        curl_easy_setopt(h, CURLOPT_USERPWD, req->userpwd);
+    if (req->aws_sigv4 && curl_easy_setopt(h, CURLOPT_AWS_SIGV4, req->aws_sigv4) != CURLE_OK)
+        return fl_fail(err, "this libcurl cannot sign requests with AWS SigV4");
+
+    const char *method = req->method ? req->method : "GET";
+    if (!strcmp(method, "HEAD"))
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    else if (!strcmp(method, "GET") && !req->has_body)
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    else if (strcmp(method, "POST"))
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    if (req->has_body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body_len ? req->body : "");
+    }
+
+    /* Send exactly the caller's headers: suppress curl's own Accept and
+     * Expect unless the caller gave them. */
+    struct curl_slist *list = NULL;
+    const fl_headers *hs = req->headers;
+    bool has_accept = hs && fl_headers_get(hs, "Accept");
+    for (size_t i = 0; hs && i < hs->n; i++) {
+        char *line = hs->v[i].value[0] ? fl_xasprintf("%s: %s", hs->v[i].name, hs->v[i].value)
+                                       : fl_xasprintf("%s;", hs->v[i].name);
+        list = curl_slist_append(list, line);
+        free(line);
+    }
+    if (!has_accept)
+        list = curl_slist_append(list, "Accept:");
+    if (!(hs && fl_headers_get(hs, "Expect")))
+        list = curl_slist_append(list, "Expect:");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+
+    sink_ctx ctx = {req, resp};
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &ctx);
+
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(list);
+    resp->curl_code = (int)rc;
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    resp->status = (int)status;
+    if (status)
+        collect_headers(h, resp);
+    if (resp->too_large)
+        return fl_fail(err, "%s %s: response body is larger than the %zu bytes allowed", method, req->url,
+                       req->max_body);
+    if (rc != CURLE_OK)
+        return fl_fail(err, "%s %s: %s", method, req->url, curl_easy_strerror(rc));
+    return 0;
+}
+
+void fl_http_resp_free(fl_http_resp *resp)
+{
+    fl_headers_free(&resp->headers);
+    fl_buf_free(&resp->body);
+}
