@@ -32,11 +32,13 @@ CLI_SRC := $(wildcard cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FIXTURE_SRC := $(wildcard tests/fixtures/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
 
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 SAN_UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(B)/san/tests/%)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FIXTURE_BINS := $(FIXTURE_SRC:tests/fixtures/%.c=$(B)/tests/fixture-%)
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 DEPS_STAMP := $(B)/.deps-installed
 TP := $(B)/third_party
@@ -110,6 +112,10 @@ $(B)/tests/fixture-%: $(B)/obj/tests/fixtures/%.o $(B)/libfaaslambda.a
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(HOST_LIBS)
 
+$(B)/bench/%: $(B)/obj/bench/%.o $(B)/libfaaslambda.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(HOST_LIBS)
+
 # libFuzzer targets: clang, the library instrumented for coverage.
 FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined
 $(B)/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
@@ -136,7 +142,7 @@ test: all $(FIXTURE_BINS)
 demo: all $(FIXTURE_BINS)
 	@tests/demo.sh
 
-bench: all $(FIXTURE_BINS)
+bench: all $(FIXTURE_BINS) $(BENCH_BINS)
 	@bench/run.sh
 
 install: all

@@ -21,6 +21,8 @@ static int cmd_version(int argc, char **argv)
 
 static const command commands[] = {
     {"emulate", cmd_emulate, "run a local Lambda (Invoke API + Runtime API) for functions in sandboxes"},
+    {"pack", cmd_pack, "turn an OpenFaaS function image into a Lambda package (zip, layer, image)"},
+    {"inspect", cmd_inspect, "describe an image: platforms, layers, watchdog, Lambda compatibility"},
     {"version", cmd_version, "print the version"},
 };
 

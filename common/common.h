@@ -183,6 +183,7 @@ typedef struct fl_http_req {
     bool no_proxy;              /* ignore proxy variables (loopback peers) */
     bool fresh_connect;         /* do not reuse a pooled connection */
     bool follow_redirects;
+    bool path_as_is;            /* send the path byte for byte (no dot-segment removal) */
 } fl_http_req;
 
 typedef struct fl_http_resp {
@@ -191,11 +192,15 @@ typedef struct fl_http_resp {
     fl_buf body;
     bool too_large;             /* max_body was exceeded (the call failed) */
     int curl_code;              /* CURLcode of the transfer */
+    bool reused_connection;     /* the request went over a pooled connection */
 } fl_http_resp;
 
 CURL_handle *fl_http_handle(void);
 void fl_http_handle_free(CURL_handle *h);
 int fl_http_do(CURL_handle *h, const fl_http_req *req, fl_http_resp *resp, fl_err *err);
+/* A short description of a CURLcode that also works with the bootstrap's
+ * static libcurl, which has no message strings of its own. */
+const char *fl_http_strerror(int curl_code);
 void fl_http_resp_free(fl_http_resp *resp);
 
 #endif

@@ -70,6 +70,8 @@ int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, 
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
     }
+    if (req->path_as_is)
+        curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
     if (req->userpwd)
         curl_easy_setopt(h, CURLOPT_USERPWD, req->userpwd);
     if (req->aws_sigv4 && curl_easy_setopt(h, CURLOPT_AWS_SIGV4, req->aws_sigv4) != CURLE_OK)
@@ -114,14 +116,41 @@ int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, 
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     resp->status = (int)status;
+    long connects = 0;
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+    resp->reused_connection = connects == 0;
     if (status)
         collect_headers(h, resp);
     if (resp->too_large)
         return fl_fail(err, "%s %s: response body is larger than the %zu bytes allowed", method, req->url,
                        req->max_body);
     if (rc != CURLE_OK)
-        return fl_fail(err, "%s %s: %s", method, req->url, curl_easy_strerror(rc));
+        return fl_fail(err, "%s %s: %s (curl error %d)", method, req->url, fl_http_strerror(rc), (int)rc);
     return 0;
+}
+
+const char *fl_http_strerror(int code)
+{
+    switch (code) {
+    case CURLE_OK: return "no error";
+    case CURLE_UNSUPPORTED_PROTOCOL: return "not an HTTP/1.x answer";
+    case CURLE_URL_MALFORMAT: return "malformed URL";
+    case CURLE_COULDNT_RESOLVE_HOST: return "host name not resolved";
+    case CURLE_COULDNT_CONNECT: return "connection refused";
+    case CURLE_WEIRD_SERVER_REPLY: return "malformed HTTP answer";
+    case CURLE_PARTIAL_FILE: return "connection closed before the end of the body";
+    case CURLE_WRITE_ERROR: return "answer not accepted";
+    case CURLE_OUT_OF_MEMORY: return "out of memory, or a request head over 1 MiB";
+    case CURLE_OPERATION_TIMEDOUT: return "timed out";
+    case CURLE_GOT_NOTHING: return "connection closed without an answer";
+    case CURLE_SEND_ERROR: return "connection broken while sending";
+    case CURLE_RECV_ERROR: return "connection broken while receiving";
+    case CURLE_BAD_CONTENT_ENCODING: return "malformed content or transfer encoding";
+    case CURLE_PEER_FAILED_VERIFICATION: return "TLS certificate not trusted";
+    case CURLE_SSL_CONNECT_ERROR: return "TLS handshake failed";
+    case CURLE_TOO_MANY_REDIRECTS: return "too many redirects";
+    default: return curl_easy_strerror((CURLcode)code);
+    }
 }
 
 void fl_http_resp_free(fl_http_resp *resp)

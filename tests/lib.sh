@@ -5,7 +5,7 @@ set -euo pipefail
 B=$FL_TOP/build
 FL=$B/faas-lambda
 AWS=/usr/bin/aws              # Debian's awscli, not whatever else is on PATH
-SHARED=${FAAS_LAMBDA_SHARED:-$FL_TOP/../shared}
+SHARED=${FL_SHARED:-$FL_TOP/../shared}
 EVENTS=$SHARED/testdata/events
 T=$(mktemp -d)
 _pids=()
@@ -40,4 +40,56 @@ aws_lambda() {
   AWS_PAGER="" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
     "$AWS" --endpoint-url "$ENDPOINT" lambda "$@"
 }
-[ -d "$EVENTS" ] || fail "shared test data not found at $SHARED (set FAAS_LAMBDA_SHARED)"
+[ -d "$EVENTS" ] || fail "shared test data not found at $SHARED (set FL_SHARED)"
+
+# make_task_root DIR [manifest-json]: a Lambda task root with the real static
+# bootstrap and the fixture watchdog as the function's watchdog.
+make_task_root() {
+  local dir=$1
+  mkdir -p "$dir"
+  cp "$B/bootstrap" "$dir/bootstrap"
+  cp "$B/tests/fixture-watchdog" "$dir/fwatchdog"
+  if [ $# -ge 2 ]; then printf '%s\n' "$2" > "$dir/faas-lambda.json"; fi
+}
+
+# start_emulate TASK_ROOT [ARGS...]: faas-lambda emulate on a free port, the
+# function named "fn"; sets ENDPOINT and EMU_PID, logs to $T/emulate.log.
+start_emulate() {
+  local root=$1; shift
+  local port; port=$(free_port)
+  ENDPOINT=http://127.0.0.1:$port
+  "$FL" emulate --task-root "$root" --name fn --listen "127.0.0.1:$port" "$@" >"$T/emulate.log" 2>&1 &
+  EMU_PID=$!; _pids+=($EMU_PID)
+  wait_http "$ENDPOINT/" 10
+}
+
+# invoke PAYLOAD_FILE OUT_FILE [extra aws args]: prints the CLI's JSON answer.
+invoke() {
+  local payload=$1 out=$2; shift 2
+  aws_lambda invoke --function-name fn --cli-binary-format raw-in-base64-out \
+    --payload "fileb://$payload" "$@" "$out"
+}
+
+# json FILE EXPR: evaluates a Python expression over the parsed JSON `j`.
+json() { python3 -c 'import json,sys,base64; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# echo_field OUT_JSON EXPR: the fixture watchdog's echo carried in a Lambda
+# HTTP response payload (body text or base64), or the raw payload itself;
+# EXPR is evaluated with the echo as `e` and the payload as `j`.
+echo_field() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys, base64
+j = json.load(open(sys.argv[1]))
+if isinstance(j, dict) and "statusCode" in j:
+    b = j.get("body") or ""
+    b = base64.b64decode(b) if j.get("isBase64Encoded") else b.encode()
+    e = json.loads(b)
+else:
+    e = j
+def hdr(name):
+    return [v for k, v in e["headers"] if k.lower() == name.lower()]
+def body():
+    return base64.b64decode(e["body_base64"])
+print(eval(sys.argv[2]))
+PY
+}

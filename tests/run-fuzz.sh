@@ -3,7 +3,7 @@
 # its corpus (tests/fuzz/corpus/NAME) and the shared public sample events.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-shared=${FAAS_LAMBDA_SHARED:-$top/../shared}
+shared=${FL_SHARED:-$top/../shared}
 runs=${FUZZ_RUNS:-20000}
 fail=0
 for f in "$@"; do

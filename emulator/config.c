@@ -1,0 +1,193 @@
+/* Configuration: validation of what the user asked for, and the function's
+ * own copy of it. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "emulator/internal.h"
+
+bool emu_name_valid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 64)
+        return false;
+    for (; *name; name++)
+        if (!((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z') || (*name >= '0' && *name <= '9') ||
+              *name == '-' || *name == '_'))
+            return false;
+    return true;
+}
+
+static int parse_port(const char *s, uint16_t *port)
+{
+    uint64_t v;
+    if (fl_parse_u64(s, 65535, &v))
+        return -1;
+    *port = (uint16_t)v;
+    return 0;
+}
+
+int emu_parse_listen(const char *s, struct sockaddr_storage *ss, unsigned *sslen, fl_err *err)
+{
+    memset(ss, 0, sizeof *ss);
+    char host[64];
+    const char *colon;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':' || (size_t)(close - s - 1) >= sizeof host)
+            return fl_fail(err, "--listen '%s': expected [IPV6]:PORT", s);
+        memcpy(host, s + 1, (size_t)(close - s - 1));
+        host[close - s - 1] = 0;
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || (size_t)(colon - s) >= sizeof host)
+            return fl_fail(err, "--listen '%s': expected HOST:PORT, e.g. 127.0.0.1:9000", s);
+        memcpy(host, s, (size_t)(colon - s));
+        host[colon - s] = 0;
+    }
+    uint16_t port;
+    if (parse_port(colon + 1, &port))
+        return fl_fail(err, "--listen '%s': '%s' is not a port (0-65535)", s, colon + 1);
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+        if ((ntohl(in4->sin_addr.s_addr) >> 24) != 127)
+            return fl_fail(err, "--listen '%s': %s is not a loopback address; the emulator serves 127.0.0.0/8 or "
+                                "[::1] only (it has no authentication)", s, host);
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(port);
+        *sslen = sizeof *in4;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        if (!IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+            return fl_fail(err, "--listen '%s': %s is not a loopback address; the emulator serves 127.0.0.0/8 or "
+                                "[::1] only (it has no authentication)", s, host);
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(port);
+        *sslen = sizeof *in6;
+        return 0;
+    }
+    return fl_fail(err, "--listen '%s': '%s' is not an IP address; use 127.0.0.1:PORT or [::1]:PORT", s, host);
+}
+
+static int check_dir(const char *what, const char *path, fl_err *err)
+{
+    struct stat st;
+    if (stat(path, &st))
+        return fl_fail(err, "%s '%s': %s", what, path, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return fl_fail(err, "%s '%s' is not a directory", what, path);
+    return 0;
+}
+
+static bool region_valid(const char *r)
+{
+    size_t n = strlen(r);
+    if (n == 0 || n > 32)
+        return false;
+    for (; *r; r++)
+        if (!((*r >= 'a' && *r <= 'z') || (*r >= '0' && *r <= '9') || *r == '-'))
+            return false;
+    return true;
+}
+
+char *emu_find_bwrap(void)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    while (*path) {
+        const char *end = strchr(path, ':');
+        size_t n = end ? (size_t)(end - path) : strlen(path);
+        if (n) {
+            char *cand = fl_xasprintf("%.*s/bwrap", (int)n, path);
+            if (cand[0] == '/' && access(cand, X_OK) == 0)
+                return cand;
+            free(cand);
+        }
+        path += n + (end ? 1 : 0);
+    }
+    return NULL;
+}
+
+int emu_config_check(const emu_config *cfg, fl_err *err)
+{
+    const emu_function_config *f = &cfg->function;
+    struct sockaddr_storage ss;
+    unsigned sslen;
+    if (emu_parse_listen(cfg->listen, &ss, &sslen, err))
+        return -1;
+    if (!region_valid(cfg->region))
+        return fl_fail(err, "region '%s' is not a valid AWS region name (e.g. us-east-1)", cfg->region);
+    if (!emu_name_valid(f->name))
+        return fl_fail(err, "function name '%s' is invalid: 1 to 64 of [A-Za-z0-9_-]", f->name);
+    if (!f->task_root)
+        return fl_fail(err, "a task root (--task-root DIR) is required");
+    if (check_dir("--task-root", f->task_root, err))
+        return -1;
+    if (f->opt_dir && check_dir("--opt-dir", f->opt_dir, err))
+        return -1;
+    if (!f->handler[0] || strlen(f->handler) > 128)
+        return fl_fail(err, "handler '%s' must be 1 to 128 characters", f->handler);
+    if (f->timeout_s < 1 || f->timeout_s > EMU_TIMEOUT_MAX)
+        return fl_fail(err, "timeout %u s is out of Lambda's range 1-%u", f->timeout_s, EMU_TIMEOUT_MAX);
+    if (f->memory_mb < EMU_MEMORY_MIN || f->memory_mb > EMU_MEMORY_MAX)
+        return fl_fail(err, "memory %u MB is out of Lambda's range %u-%u", f->memory_mb, EMU_MEMORY_MIN,
+                       EMU_MEMORY_MAX);
+    if (emu_env_check(f->env, err))
+        return -1;
+    char *bwrap = emu_find_bwrap();
+    if (!bwrap)
+        return fl_fail(err, "bwrap (bubblewrap) is not on PATH; install it (Debian: apt-get install bubblewrap)");
+    free(bwrap);
+    return 0;
+}
+
+static char *absolute(const char *what, const char *path, fl_err *err)
+{
+    char *p = realpath(path, NULL);
+    if (!p)
+        fl_fail(err, "%s '%s': %s", what, path, strerror(errno));
+    return p;
+}
+
+int emu_fn_conf_init(emu_fn_conf *c, const emu_function_config *in, const char *region, fl_err *err)
+{
+    *c = (emu_fn_conf){0};
+    c->task_root = absolute("--task-root", in->task_root, err);
+    if (!c->task_root)
+        return -1;
+    if (in->opt_dir && !(c->opt_dir = absolute("--opt-dir", in->opt_dir, err))) {
+        emu_fn_conf_free(c);
+        return -1;
+    }
+    c->name = fl_xstrdup(in->name);
+    c->handler = fl_xstrdup(in->handler);
+    c->region = fl_xstrdup(region);
+    c->arn = fl_xasprintf("arn:aws:lambda:%s:%s:function:%s", region, EMU_ACCOUNT, in->name);
+    c->timeout_s = in->timeout_s;
+    c->memory_mb = in->memory_mb;
+    for (size_t i = 0; in->env && in->env[i]; i++)
+        emu_strv_push(&c->env, in->env[i]);
+    return 0;
+}
+
+void emu_fn_conf_free(emu_fn_conf *c)
+{
+    free(c->name);
+    free(c->task_root);
+    free(c->opt_dir);
+    free(c->handler);
+    free(c->region);
+    free(c->arn);
+    emu_strv_free(&c->env);
+    *c = (emu_fn_conf){0};
+}

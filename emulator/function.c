@@ -1,0 +1,124 @@
+/* The function object: its configuration, the queue of invokes waiting for
+ * a sandbox, and the controller thread that looks after its sandbox. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "emulator/internal.h"
+
+void emu_cond_init(pthread_cond_t *c)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &a);
+    pthread_condattr_destroy(&a);
+}
+
+void emu_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline_us)
+{
+    struct timespec ts = {(time_t)(deadline_us / 1000000u), (long)(deadline_us % 1000000u) * 1000};
+    pthread_cond_timedwait(c, m, &ts);
+}
+
+void emu_function_wake(emu_function *fn)
+{
+    uint64_t one = 1;
+    ssize_t w = write(fn->wake_fd, &one, sizeof one);
+    (void)w; /* a full counter still wakes the controller */
+}
+
+emu_function *emu_function_new(const emu_function_config *cfg, const char *region, fl_err *err)
+{
+    emu_function *fn = fl_xcalloc(1, sizeof *fn);
+    fn->wake_fd = -1;
+    if (emu_fn_conf_init(&fn->conf, cfg, region, err))
+        goto fail;
+    fn->bwrap = emu_find_bwrap();
+    if (!fn->bwrap) {
+        fl_fail(err, "bwrap (bubblewrap) is not on PATH; install it (Debian: apt-get install bubblewrap)");
+        goto fail;
+    }
+    fn->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fn->wake_fd < 0) {
+        fl_fail(err, "eventfd: %s", strerror(errno));
+        goto fail;
+    }
+    pthread_mutex_init(&fn->mu, NULL);
+    emu_cond_init(&fn->cond);
+    int rc = pthread_create(&fn->controller, NULL, emu_controller_main, fn);
+    if (rc) {
+        fl_fail(err, "starting the function's controller: %s", strerror(rc));
+        pthread_mutex_destroy(&fn->mu);
+        pthread_cond_destroy(&fn->cond);
+        goto fail;
+    }
+    fn->controller_started = true;
+    return fn;
+fail:
+    if (fn->wake_fd >= 0)
+        close(fn->wake_fd);
+    free(fn->bwrap);
+    emu_fn_conf_free(&fn->conf);
+    free(fn);
+    return NULL;
+}
+
+int emu_function_invoke(emu_function *fn, emu_invoke *inv, bool *throttled, fl_err *err)
+{
+    *throttled = false;
+    pthread_mutex_lock(&fn->mu);
+    if (fn->stopping) {
+        pthread_mutex_unlock(&fn->mu);
+        return fl_fail(err, "the emulator is shutting down");
+    }
+    if (fn->q_len >= EMU_QUEUE_MAX) {
+        pthread_mutex_unlock(&fn->mu);
+        *throttled = true;
+        return fl_fail(err, "%u invokes are already waiting for function %s", EMU_QUEUE_MAX, fn->conf.name);
+    }
+    emu_invoke_ref(inv);
+    if (fn->q_tail)
+        fn->q_tail->next = inv;
+    else
+        fn->q_head = inv;
+    fn->q_tail = inv;
+    fn->q_len++;
+    pthread_cond_broadcast(&fn->cond); /* a runtime blocked in /next takes it */
+    emu_function_wake(fn);             /* or the controller starts a sandbox */
+    /* The controller bounds this wait: every invoke ends by its deadline,
+     * the init limit, or the shutdown. */
+    while (inv->state != EMU_INV_DONE)
+        pthread_cond_wait(&fn->cond, &fn->mu);
+    pthread_mutex_unlock(&fn->mu);
+    return 0;
+}
+
+void emu_function_stop(emu_function *fn)
+{
+    if (!fn || !fn->controller_started)
+        return;
+    pthread_mutex_lock(&fn->mu);
+    fn->stopping = true;
+    pthread_cond_broadcast(&fn->cond);
+    pthread_mutex_unlock(&fn->mu);
+    emu_function_wake(fn);
+    pthread_join(fn->controller, NULL);
+    fn->controller_started = false;
+}
+
+void emu_function_free(emu_function *fn)
+{
+    if (!fn)
+        return;
+    emu_function_stop(fn);
+    pthread_mutex_destroy(&fn->mu);
+    pthread_cond_destroy(&fn->cond);
+    close(fn->wake_fd);
+    free(fn->bwrap);
+    emu_fn_conf_free(&fn->conf);
+    free(fn);
+}

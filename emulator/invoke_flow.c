@@ -1,0 +1,110 @@
+/* The transitions of an invoke once it meets a sandbox: dispatch to the
+ * runtime, completion (with Lambda's END and REPORT lines), or failure before
+ * it ever reached a runtime. Every function here is called with fn->mu held. */
+#include <stdio.h>
+#include <string.h>
+
+#include "emulator/internal.h"
+
+/* How long a completion waits for the sandbox's pipes to be drained, so the
+ * function's last lines land before END in the log and in the tail. */
+#define LOG_SYNC_US 300000u
+
+static void unqueue(emu_function *fn, emu_invoke *inv)
+{
+    emu_invoke **pp = &fn->q_head, *prev = NULL;
+    for (; *pp; prev = *pp, pp = &(*pp)->next) {
+        if (*pp != inv)
+            continue;
+        *pp = inv->next;
+        if (fn->q_tail == inv)
+            fn->q_tail = prev;
+        fn->q_len--;
+        inv->next = NULL;
+        return;
+    }
+}
+
+emu_invoke *emu_dispatch(emu_sandbox *sb)
+{
+    emu_function *fn = sb->fn;
+    emu_invoke *inv = fn->q_head;
+    unqueue(fn, inv);
+    uint64_t now = fl_mono_us();
+    inv->state = EMU_INV_RUNNING;
+    inv->start_us = now;
+    inv->deadline_us = now + (uint64_t)fn->conf.timeout_s * 1000000u;
+    inv->deadline_ms = fl_wall_ms() + (uint64_t)fn->conf.timeout_s * 1000u;
+    sb->current = inv; /* takes over the queue's reference */
+    sb->busy_until_us = 0;
+    emu_set_log_target(sb, inv);
+    emu_log_linef(sb, "START RequestId: %s Version: %s", inv->id, EMU_VERSION);
+    emu_ext_notify_invoke(sb, inv);
+    emu_function_wake(fn); /* a new deadline to watch */
+    return inv;
+}
+
+void emu_complete(emu_sandbox *sb, emu_invoke *inv, emu_result_kind kind, const char *error_type, fl_buf *body,
+                  const char *status)
+{
+    if (inv->state != EMU_INV_RUNNING && inv->state != EMU_INV_RESPONDING) {
+        if (body)
+            fl_buf_free(body);
+        return;
+    }
+    emu_function *fn = sb->fn;
+    uint64_t end_us = fl_mono_us();
+    inv->state = EMU_INV_FINISHING;
+    emu_invoke_set_result(inv, kind, error_type, body);
+    emu_invoke_ref(inv);
+
+    pthread_mutex_unlock(&fn->mu);
+    emu_logs_sync(sb, LOG_SYNC_US);
+    unsigned used = emu_sandbox_memory_mb(sb);
+    pthread_mutex_lock(&fn->mu);
+
+    if (used > sb->peak_mem_mb)
+        sb->peak_mem_mb = used;
+    emu_log_linef(sb, "END RequestId: %s", inv->id);
+    fl_buf report = {0};
+    emu_format_report(&report, inv->id, (double)(end_us - inv->start_us) / 1000.0, fn->conf.memory_mb,
+                      sb->peak_mem_mb, sb->cold ? sb->init_ms : -1.0, status,
+                      status && !strcmp(status, "error") ? inv->error_type : NULL);
+    sb->cold = false;
+    emu_log_line(sb, report.data, report.len);
+    fl_buf_free(&report);
+
+    inv->state = EMU_INV_DONE;
+    snprintf(sb->last_id, sizeof sb->last_id, "%s", inv->id);
+    if (sb->log_target == inv)
+        emu_set_log_target(sb, NULL);
+    if (sb->current == inv) {
+        sb->current = NULL;
+        emu_invoke_unref(inv);
+    }
+    /* Lambda holds the sandbox until the runtime asks for the next event;
+     * a runtime that never does is reset at this invoke's deadline. */
+    sb->busy_until_us = inv->deadline_us;
+    pthread_cond_broadcast(&fn->cond);
+    emu_function_wake(fn);
+    emu_invoke_unref(inv);
+}
+
+void emu_fail_queued(emu_function *fn, emu_invoke *inv, emu_result_kind kind, const char *error_type, fl_buf *body)
+{
+    unqueue(fn, inv);
+    emu_invoke_set_result(inv, kind, error_type, body);
+    inv->state = EMU_INV_DONE;
+    pthread_cond_broadcast(&fn->cond);
+    emu_invoke_unref(inv); /* the queue's reference */
+}
+
+void emu_log_init_report(emu_sandbox *sb, const char *status, const char *error_type)
+{
+    double ms = (double)(fl_mono_us() - sb->spawn_us) / 1000.0;
+    if (error_type)
+        emu_log_linef(sb, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: %s\tError Type: %s", ms, status,
+                      error_type);
+    else
+        emu_log_linef(sb, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: %s", ms, status);
+}

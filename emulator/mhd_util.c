@@ -1,0 +1,93 @@
+/* Small helpers over libmicrohttpd shared by the front door and the
+ * Runtime API. */
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "emulator/internal.h"
+
+int emu_respond(struct MHD_Connection *c, unsigned status, const char *content_type, fl_buf *body,
+                const fl_headers *extra)
+{
+    struct MHD_Response *r;
+    if (body && body->len) {
+        size_t len = body->len;
+        r = MHD_create_response_from_buffer_with_free_callback(len, fl_buf_steal(body), free);
+    } else {
+        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        if (body)
+            fl_buf_free(body);
+    }
+    if (!r)
+        return MHD_NO;
+    if (content_type)
+        MHD_add_response_header(r, "Content-Type", content_type);
+    for (size_t i = 0; extra && i < extra->n; i++)
+        MHD_add_response_header(r, extra->v[i].name, extra->v[i].value);
+    enum MHD_Result rc = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+int emu_respond_rapi_error(struct MHD_Connection *c, unsigned status, const char *type, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fl_buf body = {0};
+    emu_error_doc(&body, type, msg);
+    return emu_respond(c, status, "application/json", &body, NULL);
+}
+
+const char *emu_header(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+bool emu_peer_alive(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return true;
+    char b;
+    ssize_t r = recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r == 0)
+        return false; /* orderly close */
+    return r > 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+void emu_mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    if (fl_log_level() < FL_LOG_DEBUG)
+        return;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && line[n - 1] == '\n')
+        line[--n] = 0;
+    fl_debug("libmicrohttpd: %s", line);
+}
+
+int emu_listen_socket(const struct sockaddr_storage *ss, unsigned sslen, int *fd, fl_err *err)
+{
+    int s = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return fl_fail(err, "socket: %s", strerror(errno));
+    int one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(s, (const struct sockaddr *)ss, sslen) || listen(s, 128)) {
+        int e = errno;
+        close(s);
+        return fl_fail(err, "%s", strerror(e));
+    }
+    *fd = s;
+    return 0;
+}
