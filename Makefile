@@ -20,7 +20,7 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -I. -MMD -MP \
 HOST_CFLAGS := $(BASE_CFLAGS) -O2 -g -fno-strict-aliasing
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 SAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SAN_FLAGS)
-HOST_LIBS := -lcurl -lcjson -larchive -lmicrohttpd -lcrypto -lpthread
+HOST_LIBS := -lcurl -lcjson -larchive -lmicrohttpd -lcrypto -lz -lpthread
 TEST_LIBS := -lcriterion
 
 # Sources, found by folder: a new file needs no Makefile change.
@@ -43,7 +43,7 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 DEPS_STAMP := $(B)/.deps-installed
 TP := $(B)/third_party
 
-.PHONY: all test unit-test san-test fuzz-test integration-test demo bench install clean layers
+.PHONY: all test unit-test san-test fuzz-test integration-test demo bench install clean distclean layers
 all: $(B)/faas-lambda $(B)/bootstrap $(B)/bootstrap-arm64
 
 $(DEPS_STAMP): mk/deps.sh
@@ -72,7 +72,7 @@ $(B)/faas-lambda: $(CLI_SRC:%.c=$(B)/obj/%.o) $(B)/libfaaslambda.a
 	$(CC) -o $@ $^ $(HOST_LIBS)
 
 # ---- the static bootstrap (musl), x86_64 and arm64 ----
-MUSL_CFLAGS := $(BASE_CFLAGS) -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+MUSL_CFLAGS := $(BASE_CFLAGS) -O2 -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
 BOOT_ALL := $(BOOT_SRC) $(SHIM_SRC) $(COMMON_SRC)
 MUSL_CC_x86_64 := musl-gcc
 MUSL_CC_arm64 := $(TP)/arm64/musl/bin/musl-gcc
@@ -100,6 +100,11 @@ $(B)/bootstrap: $(BOOT_ALL:%.c=$(B)/musl-x86_64/%.o)
 $(B)/bootstrap-arm64: $(BOOT_ALL:%.c=$(B)/musl-arm64/%.o)
 	$(MUSL_CC_arm64) -static -Wl,--gc-sections -o $@ $^ $(TP)/arm64/lib/libcurl.a $(TP)/arm64/lib/libcjson.a
 	$(STRIP_arm64) $@
+
+# The same bootstrap built for the host with ASan+UBSan, for the integration
+# tests to run through the emulator (the host's root is visible in sandboxes).
+$(B)/san/bootstrap: $(BOOT_ALL:%.c=$(B)/san/obj/%.o)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcurl -lcjson -lpthread
 
 # ---- tests ----
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/libfaaslambda.a
@@ -134,10 +139,20 @@ san-test: $(SAN_UNIT_BINS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run-unit.sh $(SAN_UNIT_BINS)
 fuzz-test: $(FUZZ_BINS)
 	@tests/run-fuzz.sh $(FUZZ_BINS)
-integration-test: all $(FIXTURE_BINS)
+integration-test: all $(FIXTURE_BINS) $(B)/san/bootstrap
 	@tests/run-integration.sh
-test: all $(FIXTURE_BINS)
+test: all $(FIXTURE_BINS) $(B)/san/bootstrap
 	@$(MAKE) --no-print-directory unit-test san-test fuzz-test integration-test
+
+# The published layers: the static bootstrap at the root of a deterministic zip.
+LAYERS := $(B)/layers/faas-lambda-bootstrap-x86_64.zip $(B)/layers/faas-lambda-bootstrap-arm64.zip
+layers: $(LAYERS)
+$(B)/layers/faas-lambda-bootstrap-x86_64.zip: $(B)/bootstrap $(B)/faas-lambda
+	@mkdir -p $(dir $@)
+	$(B)/faas-lambda layer build --arch x86_64 --bootstrap $(B)/bootstrap -o $@
+$(B)/layers/faas-lambda-bootstrap-arm64.zip: $(B)/bootstrap-arm64 $(B)/faas-lambda
+	@mkdir -p $(dir $@)
+	$(B)/faas-lambda layer build --arch arm64 --bootstrap $(B)/bootstrap-arm64 -o $@
 
 demo: all $(FIXTURE_BINS)
 	@tests/demo.sh

@@ -36,6 +36,7 @@
 #define BOOT_MAX_EVENT (6u * 1024 * 1024 + 1024 * 1024) /* 6 MB payload + headroom */
 #define BOOT_MAX_BUFFERED_RESPONSE (6u * 1024 * 1024)   /* Lambda's buffered limit */
 #define BOOT_MAX_HEADER_BYTES (1000u * 1000)             /* under libcurl's 1 MiB request head */
+#define BOOT_KEEP_BUFFER (2u * 1024 * 1024)              /* larger buffers are freed after an invoke */
 #define BOOT_TAIL_BYTES 2048                            /* watchdog stderr kept for init errors */
 
 typedef struct boot_config {
@@ -83,8 +84,9 @@ typedef struct boot_invoke {
 typedef struct boot_runtime boot_runtime;
 boot_runtime *boot_runtime_new(const char *api);
 void boot_runtime_free(boot_runtime *rt);
-/* GET /next; blocks without a timeout. Returns -1 when the Runtime API is gone
- * (the caller exits), after bounded retries of transient failures. */
+/* GET /next into inv, which is reused from invoke to invoke (its event buffer
+ * keeps its memory); blocks without a timeout. Returns -1 when the Runtime
+ * API is gone (the caller exits), after bounded retries of transient failures. */
 int boot_runtime_next(boot_runtime *rt, boot_invoke *inv, fl_err *err);
 /* POST /response with a complete payload. */
 int boot_runtime_respond(boot_runtime *rt, const char *request_id, const char *content_type,
@@ -95,6 +97,8 @@ int boot_runtime_error(boot_runtime *rt, const char *request_id, const char *err
 /* The same, with a prepared error document (from the shim). */
 int boot_runtime_error_doc(boot_runtime *rt, const char *request_id, const char *error_type,
                            const fl_buf *doc, fl_err *err);
+/* Drops one invoke's data but keeps the event buffer's memory. */
+void boot_invoke_clear(boot_invoke *inv);
 void boot_invoke_free(boot_invoke *inv);
 /* Base URL of the Runtime API, e.g. "http://127.0.0.1:9001/2018-06-01". */
 const char *boot_runtime_base(const boot_runtime *rt);
@@ -129,6 +133,8 @@ typedef struct boot_forwarder boot_forwarder;
 boot_forwarder *boot_forwarder_new(const boot_config *cfg, boot_runtime *rt, boot_watchdog *wd);
 void boot_forwarder_free(boot_forwarder *fw);
 int boot_forward(boot_forwarder *fw, const boot_invoke *inv);
+/* Frees b when it grew over BOOT_KEEP_BUFFER. */
+void boot_buf_trim(fl_buf *b);
 /* Whether the watchdog passed its health check (set by init). */
 void boot_forwarder_set_ready(boot_forwarder *fw, bool ready);
 /* After a failed call: notes whether the watchdog is gone. */

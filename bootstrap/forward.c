@@ -13,6 +13,7 @@ struct boot_forwarder {
     boot_watchdog *wd;
     CURL_handle *h;         /* the watchdog connection, reused across invokes */
     boot_streamer *st;      /* response streaming mode only */
+    fl_buf body, payload;   /* kept across invokes: no fresh megabytes per invoke */
     bool ready;             /* the health check has passed since the last start */
     int failed_restarts;    /* consecutive restarts that did not become ready */
 };
@@ -37,6 +38,8 @@ void boot_forwarder_free(boot_forwarder *fw)
         return;
     fl_http_handle_free(fw->h);
     boot_streamer_free(fw->st);
+    fl_buf_free(&fw->body);
+    fl_buf_free(&fw->payload);
     free(fw);
 }
 
@@ -46,24 +49,6 @@ void boot_forwarder_set_ready(boot_forwarder *fw, bool ready)
 }
 
 /* ---- the request for the watchdog ---- */
-
-static bool path_ok(const char *s)
-{
-    if (s[0] != '/')
-        return false;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || *p == '#' || *p == '?')
-            return false;
-    return true;
-}
-
-static bool query_ok(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || *p == '#')
-            return false;
-    return true;
-}
 
 static const char *env_or_empty(const char *name)
 {
@@ -126,8 +111,8 @@ int boot_prepare_request(const boot_config *cfg, const boot_invoke *inv, boot_re
     if (shim_event_to_request(inv->event.data ? inv->event.data : "", inv->event.len, &cfg->shim, &br->kind, &br->req,
                               err))
         return -1;
-    if (!path_ok(br->req.path) || !query_ok(br->req.query))
-        return fl_fail(err, "the event's path or query contains bytes that cannot go on a request line");
+    /* The shim guarantees a path and query fit for a request line, header
+     * names that are tokens, and values without CR or LF. */
     static const char *ours[] = {"X-Amzn-Trace-Id", "x-amzn-request-context", "x-amzn-lambda-context", NULL};
     for (size_t i = 0; i < br->req.headers.n; i++) {
         const fl_header *h = &br->req.headers.v[i];
@@ -261,7 +246,7 @@ static int buffered(boot_forwarder *fw, const boot_invoke *inv, boot_request *br
                        .body = br->req.body.data, .body_len = br->req.body.len,
                        .has_body = br->req.body.len > 0 || method_has_body(br->req.method),
                        .timeout_ms = timeout_ms, .max_body = BOOT_MAX_BUFFERED_RESPONSE, .no_proxy = true,
-                       .path_as_is = true};
+                       .path_as_is = true, .body_into = &fw->body};
     fl_http_resp resp;
     fl_err err;
     int rc = fl_http_do(fw->h, &req, &resp, &err);
@@ -290,21 +275,27 @@ static int buffered(boot_forwarder *fw, const boot_invoke *inv, boot_request *br
         boot_forwarder_lost(fw);
         return boot_runtime_error(fw->rt, inv->request_id, type, msg, &err);
     }
-    shim_response sr = {.status = resp.status, .headers = resp.headers, .body = resp.body};
-    fl_buf payload = {0};
+    shim_response sr = {.status = resp.status, .headers = resp.headers, .body = fw->body};
     bool is_error = false;
-    rc = shim_response_to_payload(br->kind, &sr, &fw->cfg->shim, &payload, &is_error, &err);
+    rc = shim_response_to_payload(br->kind, &sr, &fw->cfg->shim, &fw->payload, &is_error, &err);
     if (rc)
         rc = boot_runtime_error(fw->rt, inv->request_id, "Runtime.InvalidWatchdogResponse", err.msg, &err);
     else if (is_error)
-        rc = boot_runtime_error_doc(fw->rt, inv->request_id, SHIM_ERROR_STATUS_TYPE, &payload, &err);
+        rc = boot_runtime_error_doc(fw->rt, inv->request_id, SHIM_ERROR_STATUS_TYPE, &fw->payload, &err);
     else
-        rc = boot_runtime_respond(fw->rt, inv->request_id, "application/json", &payload, &err);
+        rc = boot_runtime_respond(fw->rt, inv->request_id, "application/json", &fw->payload, &err);
     if (rc)
         fl_error("invoke %s: %s", inv->request_id, err.msg);
-    fl_buf_free(&payload);
     fl_http_resp_free(&resp);
     return rc;
+}
+
+/* Buffers are kept across invokes so that every invoke does not fault in
+ * fresh pages, but not when an outlier made them huge: idle memory matters. */
+void boot_buf_trim(fl_buf *b)
+{
+    if (b->cap > BOOT_KEEP_BUFFER)
+        fl_buf_free(b);
 }
 
 int boot_forward(boot_forwarder *fw, const boot_invoke *inv)
@@ -343,6 +334,8 @@ out:
     /* Bring a dead watchdog back now, so the next invoke does not pay for it. */
     if (rc == 0 && !fw->ready && revive(fw, fl_mono_us() + fw->cfg->init_timeout_ms * 1000) < 0)
         rc = -1;
+    boot_buf_trim(&fw->body);
+    boot_buf_trim(&fw->payload);
     return rc;
 }
 

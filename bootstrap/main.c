@@ -107,19 +107,20 @@ int main(void)
 
     boot_forwarder *fw = boot_forwarder_new(&cfg, rt, wd);
     boot_forwarder_set_ready(fw, r == 1);
+    boot_invoke inv = {0};
     for (;;) {
-        boot_invoke inv;
         if (boot_runtime_next(rt, &inv, &err)) {
             fl_error("the Runtime API failed (%s); exiting", err.msg);
             break;
         }
-        if (inv.trace_id)
-            setenv("_X_AMZN_TRACE_ID", inv.trace_id, 1);
-        int rc = boot_forward(fw, &inv);
-        boot_invoke_free(&inv);
-        if (rc)
+        /* The trace id travels to the watchdog as X-Amzn-Trace-Id: the
+         * function runs in another process, so _X_AMZN_TRACE_ID here would
+         * reach nobody. */
+        if (boot_forward(fw, &inv))
             break;
+        boot_buf_trim(&inv.event);
     }
+    boot_invoke_free(&inv);
     boot_watchdog_stop(wd, cfg.shutdown_ms);
     return 1;
 }

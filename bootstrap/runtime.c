@@ -55,10 +55,11 @@ static bool valid_request_id(const char *id)
 int boot_runtime_next(boot_runtime *rt, boot_invoke *inv, fl_err *err)
 {
     char *url = fl_xasprintf("%s/runtime/invocation/next", rt->base);
-    fl_http_req req = {.url = url, .max_body = BOOT_MAX_EVENT, .no_proxy = true, .headers = &rt->json_headers};
+    fl_http_req req = {.url = url, .max_body = BOOT_MAX_EVENT, .no_proxy = true, .headers = &rt->json_headers,
+                       .body_into = &inv->event};
     fl_http_resp resp;
     int rc = -1, got = -1;
-    memset(inv, 0, sizeof *inv);
+    boot_invoke_clear(inv);
     /* A connection that died while the sandbox was frozen shows up here:
      * retry on a fresh one, a few times, before giving up. */
     for (int attempt = 0; attempt < 3 && got != 0; attempt++) {
@@ -94,8 +95,6 @@ int boot_runtime_next(boot_runtime *rt, boot_invoke *inv, fl_err *err)
     inv->client_context = dup_header(&resp.headers, "Lambda-Runtime-Client-Context");
     inv->cognito_identity = dup_header(&resp.headers, "Lambda-Runtime-Cognito-Identity");
     inv->tenant_id = dup_header(&resp.headers, "Lambda-Runtime-Aws-Tenant-Id");
-    inv->event = resp.body;
-    resp.body = (fl_buf){0};
     rc = 0;
 out:
     fl_http_resp_free(&resp);
@@ -175,13 +174,21 @@ int boot_runtime_error(boot_runtime *rt, const char *request_id, const char *err
     return rc;
 }
 
-void boot_invoke_free(boot_invoke *inv)
+void boot_invoke_clear(boot_invoke *inv)
 {
+    fl_buf event = inv->event;
     free(inv->function_arn);
     free(inv->trace_id);
     free(inv->client_context);
     free(inv->cognito_identity);
     free(inv->tenant_id);
-    fl_buf_free(&inv->event);
     memset(inv, 0, sizeof *inv);
+    inv->event = event;
+    fl_buf_reset(&inv->event);
+}
+
+void boot_invoke_free(boot_invoke *inv)
+{
+    boot_invoke_clear(inv);
+    fl_buf_free(&inv->event);
 }

@@ -359,6 +359,11 @@ int boot_stream_invoke(boot_streamer *st, const boot_config *cfg, boot_runtime *
     }
     curl_slist_free_all(w_headers);
     curl_slist_free_all(u_headers);
+    /* A fresh handle for the next stream: libcurl 7.88 reuses the state of a
+     * paused chunked upload and writes before its upload buffer otherwise.
+     * The connection stays in the multi handle's pool. */
+    curl_easy_cleanup(st->u);
+    st->u = curl_easy_init();
     fl_headers_free(&f->headers);
     fl_buf_free(&f->collect);
     fl_buf_free(&f->prelude);

@@ -178,12 +178,18 @@ typedef struct fl_http_req {
     size_t max_body;            /* 0 = unlimited */
     fl_http_sink sink;          /* when set, the body goes here, not to resp->body */
     void *sink_ud;
+    fl_buf *body_into;          /* when set, the body is collected here (reset first), not in
+                                 * resp->body: a buffer kept across requests saves the page
+                                 * faults of fresh megabytes on every call */
     const char *aws_sigv4;      /* CURLOPT_AWS_SIGV4, e.g. "aws:amz:us-east-1:lambda" */
     const char *userpwd;        /* "user:password" (Basic, or the SigV4 key pair) */
     bool no_proxy;              /* ignore proxy variables (loopback peers) */
     bool fresh_connect;         /* do not reuse a pooled connection */
     bool follow_redirects;
     bool path_as_is;            /* send the path byte for byte (no dot-segment removal) */
+    const char *request_target; /* CURLOPT_REQUEST_TARGET: sent instead of the URL's path and
+                                 * query, so a SigV4 caller can give curl's signer the
+                                 * canonical URI in url and the wire form here */
 } fl_http_req;
 
 typedef struct fl_http_resp {

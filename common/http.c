@@ -22,21 +22,31 @@ void fl_http_handle_free(CURL_handle *h)
 }
 
 typedef struct sink_ctx {
+    CURL *h;
     const fl_http_req *req;
     fl_http_resp *resp;
+    fl_buf *body;
+    uint64_t got;
 } sink_ctx;
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     sink_ctx *c = ud;
     size_t len = size * n;
-    if (c->req->max_body && c->resp->body.len + len > c->req->max_body) {
+    if (c->req->max_body && c->got + len > c->req->max_body) {
         c->resp->too_large = true;
         return 0;
     }
+    if (c->got == 0 && !c->req->sink) { /* one allocation when the size is announced */
+        curl_off_t cl = -1;
+        curl_easy_getinfo(c->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+        if (cl > 0 && (!c->req->max_body || (uint64_t)cl <= c->req->max_body))
+            fl_buf_reserve(c->body, (size_t)cl);
+    }
+    c->got += len;
     if (c->req->sink)
         return c->req->sink(c->req->sink_ud, p, len) == len ? len : 0;
-    fl_buf_append(&c->resp->body, p, len);
+    fl_buf_append(c->body, p, len);
     return len;
 }
 
@@ -76,6 +86,8 @@ int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, 
         curl_easy_setopt(h, CURLOPT_USERPWD, req->userpwd);
     if (req->aws_sigv4 && curl_easy_setopt(h, CURLOPT_AWS_SIGV4, req->aws_sigv4) != CURLE_OK)
         return fl_fail(err, "this libcurl cannot sign requests with AWS SigV4");
+    if (req->request_target)
+        curl_easy_setopt(h, CURLOPT_REQUEST_TARGET, req->request_target);
 
     const char *method = req->method ? req->method : "GET";
     if (!strcmp(method, "HEAD"))
@@ -90,7 +102,9 @@ int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, 
     }
 
     /* Send exactly the caller's headers: suppress curl's own Accept and
-     * Expect unless the caller gave them. */
+     * Expect unless the caller gave them. Not when signing: curl's SigV4
+     * signer signs every line of the list, removals included, and would
+     * name headers the request does not carry. */
     struct curl_slist *list = NULL;
     const fl_headers *hs = req->headers;
     bool has_accept = hs && fl_headers_get(hs, "Accept");
@@ -100,13 +114,15 @@ int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, 
         list = curl_slist_append(list, line);
         free(line);
     }
-    if (!has_accept)
+    if (!has_accept && !req->aws_sigv4)
         list = curl_slist_append(list, "Accept:");
-    if (!(hs && fl_headers_get(hs, "Expect")))
+    if (!(hs && fl_headers_get(hs, "Expect")) && !req->aws_sigv4)
         list = curl_slist_append(list, "Expect:");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
 
-    sink_ctx ctx = {req, resp};
+    sink_ctx ctx = {h, req, resp, req->body_into ? req->body_into : &resp->body, 0};
+    if (req->body_into)
+        fl_buf_reset(req->body_into);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &ctx);
 

@@ -152,4 +152,12 @@ void packer_result_free(packer_result *res);
  * config_only the layers are not read (no sizes unzipped, no watchdog check). */
 int packer_inspect(const packer_options *o, bool json, bool config_only, fl_buf *out, fl_err *err);
 
+/* The published bootstrap layer: a deterministic zip holding only the static
+ * bootstrap for arch ("x86_64" | "arm64") at its root, so that Lambda finds
+ * /opt/bootstrap. bootstrap NULL finds it as packer_pack does (self_exe NULL
+ * = /proc/self/exe). *code_sha256 (optional, caller frees) gets the
+ * CodeSha256 Lambda will report. */
+int packer_bootstrap_layer(const char *arch, const char *bootstrap, const char *self_exe, const char *output,
+                           char **code_sha256, fl_err *err);
+
 #endif

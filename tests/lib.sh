@@ -43,11 +43,11 @@ aws_lambda() {
 [ -d "$EVENTS" ] || fail "shared test data not found at $SHARED (set FL_SHARED)"
 
 # make_task_root DIR [manifest-json]: a Lambda task root with the real static
-# bootstrap and the fixture watchdog as the function's watchdog.
+# bootstrap (or $BOOTSTRAP) and the fixture watchdog as the function's watchdog.
 make_task_root() {
   local dir=$1
   mkdir -p "$dir"
-  cp "$B/bootstrap" "$dir/bootstrap"
+  cp "${BOOTSTRAP:-$B/bootstrap}" "$dir/bootstrap"
   cp "$B/tests/fixture-watchdog" "$dir/fwatchdog"
   if [ $# -ge 2 ]; then printf '%s\n' "$2" > "$dir/faas-lambda.json"; fi
 }
