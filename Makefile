@@ -43,7 +43,10 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 DEPS_STAMP := $(B)/.deps-installed
 TP := $(B)/third_party
 
-.PHONY: all test unit-test san-test fuzz-test integration-test demo bench install clean distclean layers
+# Keep intermediate objects (test and fixture objects would be rebuilt every run).
+.SECONDARY:
+
+.PHONY: all test unit-test san-test fuzz-test integration-test demo bench install dist clean distclean layers
 all: $(B)/faas-lambda $(B)/bootstrap $(B)/bootstrap-arm64
 
 $(DEPS_STAMP): mk/deps.sh
@@ -161,10 +164,26 @@ bench: all $(FIXTURE_BINS) $(BENCH_BINS)
 	@bench/run.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/faas-lambda
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/faas-lambda $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(B)/faas-lambda $(DESTDIR)$(PREFIX)/bin/faas-lambda
 	install -m 755 $(B)/bootstrap $(DESTDIR)$(PREFIX)/lib/faas-lambda/bootstrap-x86_64
 	install -m 755 $(B)/bootstrap-arm64 $(DESTDIR)$(PREFIX)/lib/faas-lambda/bootstrap-arm64
+	install -m 644 dist/faas-lambda.1 $(DESTDIR)$(PREFIX)/share/man/man1/faas-lambda.1
+	install -m 644 dist/faas-lambda.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/faas-lambda
+
+# Release tarballs with checksums: the sources (git archive of HEAD) and the
+# built files for this machine (Debian 12 x86_64), installed under a prefix.
+DIST := $(B)/dist
+dist: all layers
+	@rm -rf $(DIST) && mkdir -p $(DIST)/stage
+	git archive --format=tar.gz --prefix=faas-lambda-$(VERSION)/ -o $(DIST)/faas-lambda-$(VERSION).tar.gz HEAD
+	$(MAKE) --no-print-directory install PREFIX=/usr/local DESTDIR=$(CURDIR)/$(DIST)/stage >/dev/null
+	cp $(LAYERS) $(DIST)/
+	tar -C $(DIST)/stage --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 \
+	  -czf $(DIST)/faas-lambda-$(VERSION)-debian12-x86_64.tar.gz usr
+	@rm -rf $(DIST)/stage
+	cd $(DIST) && sha256sum *.tar.gz *.zip > SHA256SUMS && cat SHA256SUMS
 
 # Keeps the third-party cache (sources and archives): `make distclean` drops it.
 clean:

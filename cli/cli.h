@@ -6,6 +6,7 @@
 int cmd_emulate(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_layer(int argc, char **argv);
 
 /* Prints the error for a bad command line and returns the exit status 2. */

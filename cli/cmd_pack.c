@@ -32,7 +32,7 @@ static void usage(FILE *to)
             "      --path P                  layer: take only P and what is under it (repeatable)\n"
             "      --no-relocate             keep ELF interpreters and #! lines as they are\n"
             "      --ignore-limits           write a zip over Lambda's 250 MiB unzipped limit anyway\n"
-            "      --compression-level N     deflate level 1 (fastest) to 9 (smallest); default 6\n"
+            "      --compression-level N     deflate level 1 (fastest) to 9 (smallest); default 4\n"
             "      --max-size BYTES          refuse layers holding more (default 8G; suffixes K M G)\n"
             "      --max-entries N           refuse layers with more entries (default 2000000)\n"
             "Registry:\n"

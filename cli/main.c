@@ -23,7 +23,8 @@ static const command commands[] = {
     {"emulate", cmd_emulate, "run a local Lambda (Invoke API + Runtime API) for functions in sandboxes"},
     {"pack", cmd_pack, "turn an OpenFaaS function image into a Lambda package (zip, layer, image)"},
     {"inspect", cmd_inspect, "describe an image: platforms, layers, watchdog, Lambda compatibility"},
-    {"layer", cmd_layer, "build the Lambda layer that carries the bootstrap"},
+    {"layer", cmd_layer, "build and publish the Lambda layer that carries the bootstrap"},
+    {"serve", cmd_serve, "the OpenFaaS provider for Lambda (faas-provider API, federation)"},
     {"version", cmd_version, "print the version"},
 };
 

@@ -9,7 +9,10 @@
  *   /var/runtime  empty (LAMBDA_RUNTIME_DIR)
  *   /opt          --opt-dir read-only, or empty: the host's /opt never leaks in
  *   /run          empty: the host's sockets (docker, dbus) stay outside
- *   /tmp          private tmpfs, 512 MB (Lambda's default ephemeral storage)
+ *   /root, /home, the state directory: empty (other functions' code and
+ *                 the host users' secrets stay outside)
+ *   /tmp          private tmpfs of the function's ephemeral storage (512 MB by
+ *                 default, as on Lambda)
  *   /dev, /proc   fresh
  * and the tmpfs root is remounted read-only.
  * Namespaces: PID, IPC, UTS, network (bwrap brings up its loopback), cgroup
@@ -27,9 +30,9 @@
 
 #include "emulator/internal.h"
 
-#define TMP_SIZE "536870912"
 
-static void bind_entry(emu_strv *a, const char *parent, const emu_host_entry *e)
+/* An entry of the host's (or an image's) directory src, at parent/name. */
+static void bind_entry(emu_strv *a, const char *src, const char *parent, const emu_host_entry *e)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s%s", parent, e->name);
@@ -38,7 +41,7 @@ static void bind_entry(emu_strv *a, const char *parent, const emu_host_entry *e)
         emu_strv_push(a, e->link);
     } else {
         emu_strv_push(a, "--ro-bind");
-        emu_strv_push(a, path);
+        emu_strv_pushf(a, "%s%s", src, path);
     }
     emu_strv_push(a, path);
 }
@@ -64,29 +67,51 @@ void emu_bwrap_args(const emu_bwrap_spec *s, emu_strv *a)
     emu_strv_push(a, "--block-fd");
     emu_strv_pushf(a, "%d", s->block_fd);
 
-    for (size_t i = 0; i < s->nroot; i++)
-        bind_entry(a, "/", &s->root[i]);
-    dir(a, "0755", "/var");
-    for (size_t i = 0; i < s->nvar; i++)
-        bind_entry(a, "/var/", &s->var[i]);
-    emu_strv_push(a, "--ro-bind");
-    emu_strv_push(a, s->task_root);
-    emu_strv_push(a, "/var/task");
-    dir(a, "0755", "/var/runtime");
-    if (s->opt_dir) {
-        emu_strv_push(a, "--ro-bind");
-        emu_strv_push(a, s->opt_dir);
-        emu_strv_push(a, "/opt");
+    if (s->rootfs) {
+        /* a container image: its own tree, nothing of the host's */
+        for (size_t i = 0; i < s->nroot; i++)
+            bind_entry(a, s->rootfs, "/", &s->root[i]);
     } else {
-        dir(a, "0755", "/opt");
+        for (size_t i = 0; i < s->nroot; i++)
+            bind_entry(a, "", "/", &s->root[i]);
+        dir(a, "0755", "/var");
+        for (size_t i = 0; i < s->nvar; i++)
+            bind_entry(a, "", "/var/", &s->var[i]);
+        emu_strv_push(a, "--ro-bind");
+        emu_strv_push(a, s->task_root);
+        emu_strv_push(a, "/var/task");
+        dir(a, "0755", "/var/runtime");
+        if (s->opt_dir) {
+            emu_strv_push(a, "--ro-bind");
+            emu_strv_push(a, s->opt_dir);
+            emu_strv_push(a, "/opt");
+        } else {
+            dir(a, "0755", "/opt");
+        }
+        dir(a, "0755", "/run");
+        for (size_t i = 0; s->hide && s->hide[i]; i++) {
+            struct stat st;
+            if (stat(s->hide[i], &st) || !S_ISDIR(st.st_mode))
+                continue;
+            emu_strv_push(a, "--tmpfs");
+            emu_strv_push(a, s->hide[i]);
+        }
     }
-    dir(a, "0755", "/run");
-    static const char *const tail[] = {
-        "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--size", TMP_SIZE, "--tmpfs", "/tmp",
-        "--remount-ro", "/", "--chdir", "/var/task", "--clearenv",
-    };
+    emu_strv_push(a, "--dev");
+    emu_strv_push(a, "/dev");
+    emu_strv_push(a, "--proc");
+    emu_strv_push(a, "/proc");
+    emu_strv_push(a, "--perms");
+    emu_strv_push(a, "1777");
+    emu_strv_push(a, "--size");
+    emu_strv_pushf(a, "%llu", (unsigned long long)(s->tmp_mb ? s->tmp_mb : EMU_EPHEMERAL_DEFAULT) << 20);
+    emu_strv_push(a, "--tmpfs");
+    emu_strv_push(a, "/tmp");
+    static const char *const tail[] = {"--remount-ro", "/", "--chdir"};
     for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
         emu_strv_push(a, tail[i]);
+    emu_strv_push(a, s->workdir ? s->workdir : "/var/task");
+    emu_strv_push(a, "--clearenv");
     for (size_t i = 0; s->env && s->env[i]; i++) {
         const char *eq = strchr(s->env[i], '=');
         if (!eq)
@@ -96,7 +121,12 @@ void emu_bwrap_args(const emu_bwrap_spec *s, emu_strv *a)
         emu_strv_push(a, eq + 1);
     }
     emu_strv_push(a, "--");
-    emu_strv_push(a, s->bootstrap);
+    if (s->argv && s->argv[0]) {
+        for (size_t i = 0; s->argv[i]; i++)
+            emu_strv_push(a, s->argv[i]);
+    } else {
+        emu_strv_push(a, s->bootstrap);
+    }
 }
 
 static bool skipped(const char *name, const char *const *skip)

@@ -118,19 +118,10 @@ char *emu_find_bwrap(void)
     return NULL;
 }
 
-int emu_config_check(const emu_config *cfg, fl_err *err)
+static int check_function(const emu_function_config *f, fl_err *err)
 {
-    const emu_function_config *f = &cfg->function;
-    struct sockaddr_storage ss;
-    unsigned sslen;
-    if (emu_parse_listen(cfg->listen, &ss, &sslen, err))
-        return -1;
-    if (!region_valid(cfg->region))
-        return fl_fail(err, "region '%s' is not a valid AWS region name (e.g. us-east-1)", cfg->region);
     if (!emu_name_valid(f->name))
         return fl_fail(err, "function name '%s' is invalid: 1 to 64 of [A-Za-z0-9_-]", f->name);
-    if (!f->task_root)
-        return fl_fail(err, "a task root (--task-root DIR) is required");
     if (check_dir("--task-root", f->task_root, err))
         return -1;
     if (f->opt_dir && check_dir("--opt-dir", f->opt_dir, err))
@@ -142,41 +133,34 @@ int emu_config_check(const emu_config *cfg, fl_err *err)
     if (f->memory_mb < EMU_MEMORY_MIN || f->memory_mb > EMU_MEMORY_MAX)
         return fl_fail(err, "memory %u MB is out of Lambda's range %u-%u", f->memory_mb, EMU_MEMORY_MIN,
                        EMU_MEMORY_MAX);
-    if (emu_env_check(f->env, err))
+    return emu_env_check(f->env, err);
+}
+
+int emu_config_check(const emu_config *cfg, fl_err *err)
+{
+    struct sockaddr_storage ss;
+    unsigned sslen;
+    if (emu_parse_listen(cfg->listen, &ss, &sslen, err))
         return -1;
+    if (!region_valid(cfg->region))
+        return fl_fail(err, "region '%s' is not a valid AWS region name (e.g. us-east-1)", cfg->region);
+    if (cfg->function.task_root && check_function(&cfg->function, err))
+        return -1;
+    if (cfg->cgroups && strcmp(cfg->cgroups, "auto") && strcmp(cfg->cgroups, "v1") && strcmp(cfg->cgroups, "v2") &&
+        strcmp(cfg->cgroups, "none"))
+        return fl_fail(err, "--cgroups '%s': expected auto, v1, v2 or none", cfg->cgroups);
+    if (cfg->auth && strcmp(cfg->auth, "none") && strcmp(cfg->auth, "strict"))
+        return fl_fail(err, "--auth '%s': expected none or strict", cfg->auth);
+    if (cfg->auth && !strcmp(cfg->auth, "strict") &&
+        (!cfg->access_key || !*cfg->access_key || !cfg->secret_key || !*cfg->secret_key))
+        return fl_fail(err, "--auth strict needs --access-key ID and --secret-key KEY (the credentials clients sign "
+                            "with)");
+    if (cfg->concurrency_limit > 100000)
+        return fl_fail(err, "concurrency limit %u is too large (at most 100000)", cfg->concurrency_limit);
     char *bwrap = emu_find_bwrap();
     if (!bwrap)
         return fl_fail(err, "bwrap (bubblewrap) is not on PATH; install it (Debian: apt-get install bubblewrap)");
     free(bwrap);
-    return 0;
-}
-
-static char *absolute(const char *what, const char *path, fl_err *err)
-{
-    char *p = realpath(path, NULL);
-    if (!p)
-        fl_fail(err, "%s '%s': %s", what, path, strerror(errno));
-    return p;
-}
-
-int emu_fn_conf_init(emu_fn_conf *c, const emu_function_config *in, const char *region, fl_err *err)
-{
-    *c = (emu_fn_conf){0};
-    c->task_root = absolute("--task-root", in->task_root, err);
-    if (!c->task_root)
-        return -1;
-    if (in->opt_dir && !(c->opt_dir = absolute("--opt-dir", in->opt_dir, err))) {
-        emu_fn_conf_free(c);
-        return -1;
-    }
-    c->name = fl_xstrdup(in->name);
-    c->handler = fl_xstrdup(in->handler);
-    c->region = fl_xstrdup(region);
-    c->arn = fl_xasprintf("arn:aws:lambda:%s:%s:function:%s", region, EMU_ACCOUNT, in->name);
-    c->timeout_s = in->timeout_s;
-    c->memory_mb = in->memory_mb;
-    for (size_t i = 0; in->env && in->env[i]; i++)
-        emu_strv_push(&c->env, in->env[i]);
     return 0;
 }
 
@@ -189,5 +173,9 @@ void emu_fn_conf_free(emu_fn_conf *c)
     free(c->region);
     free(c->arn);
     emu_strv_free(&c->env);
+    free(c->rootfs);
+    free(c->workdir);
+    emu_strv_free(&c->argv);
+    emu_strv_free(&c->image_env);
     *c = (emu_fn_conf){0};
 }

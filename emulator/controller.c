@@ -1,8 +1,10 @@
-/* The controller of a function: one thread that starts sandboxes when
- * invokes wait, enforces the init limit and each invoke's deadline, reaps
- * sandboxes that exit and turns that into the invoke's error, and shuts
- * everything down. It holds fn->mu except while it waits or works with
- * processes; every step re-reads the state it acts on. */
+/* The controller of a function: one thread that looks after its pool of
+ * sandboxes. It starts a sandbox when invokes wait and no sandbox will take
+ * them soon, enforces the init limit and each invoke's deadline, freezes
+ * sandboxes that sit idle and stops those idle too long, reaps sandboxes
+ * that exit and turns that into the invoke's error, and shuts everything
+ * down. It holds fn->mu except while it waits or works with processes;
+ * every step re-reads the state it acts on. */
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,8 +36,8 @@ static bool running(const emu_invoke *inv)
 static void retire(emu_function *fn, emu_sandbox *sb)
 {
     sb->closing = true;
-    if (fn->sb == sb)
-        fn->sb = NULL;
+    emu_pool_remove(fn, sb);
+    pthread_cond_broadcast(&sb->cond);
     pthread_cond_broadcast(&fn->cond);
     pthread_mutex_unlock(&fn->mu);
     emu_sandbox_destroy(sb);
@@ -79,8 +81,8 @@ static void on_exit_(emu_function *fn, emu_sandbox *sb)
 
 static void on_init_timeout(emu_function *fn, emu_sandbox *sb)
 {
-    fl_warn("sandbox %u: the runtime did not call /runtime/invocation/next within %u s of starting", sb->seq,
-            EMU_INIT_TIMEOUT_US / 1000000u);
+    fl_warn("sandbox %u: the runtime did not call /runtime/invocation/next within %.2f s of starting", sb->seq,
+            (double)fn->env->init_timeout_us / 1e6);
     kill_sandbox(sb);
     emu_invoke *pending = fn->q_head;
     if (!pending)
@@ -89,7 +91,7 @@ static void on_init_timeout(emu_function *fn, emu_sandbox *sb)
     fl_buf doc = {0};
     error_doc(&doc, "Sandbox.Timedout", pending->id,
               "Runtime init did not complete within %.2f seconds (it never called /runtime/invocation/next)",
-              EMU_INIT_TIMEOUT_US / 1e6);
+              (double)fn->env->init_timeout_us / 1e6);
     emu_fail_queued(fn, pending, EMU_RES_ERROR, "Sandbox.Timedout", &doc);
 }
 
@@ -107,7 +109,16 @@ static void start_sandbox(emu_function *fn)
 {
     emu_invoke *first = fn->q_head;
     char bootstrap[64];
-    if (emu_find_bootstrap(&fn->conf, bootstrap)) {
+    if (fn->conf.rootfs && emu_find_bootstrap(&fn->conf, bootstrap)) {
+        fl_warn("function %s: the image's entrypoint %s is not an executable file", fn->conf.name,
+                fn->conf.argv.n ? fn->conf.argv.v[0] : "(none: no ENTRYPOINT or CMD)");
+        fl_buf doc = {0};
+        error_doc(&doc, "Runtime.InvalidEntrypoint", first->id, "Couldn't find valid entrypoint: [%s]",
+                  fn->conf.argv.n ? fn->conf.argv.v[0] : "");
+        emu_fail_queued(fn, first, EMU_RES_ERROR, "Runtime.InvalidEntrypoint", &doc);
+        return;
+    }
+    if (!fn->conf.rootfs && emu_find_bootstrap(&fn->conf, bootstrap)) {
         fl_warn("function %s: no executable bootstrap at /var/task/bootstrap (in %s) or /opt/bootstrap%s%s%s",
                 fn->conf.name, fn->conf.task_root, fn->conf.opt_dir ? " (in " : "",
                 fn->conf.opt_dir ? fn->conf.opt_dir : "", fn->conf.opt_dir ? ")" : "");
@@ -132,7 +143,7 @@ static void start_sandbox(emu_function *fn)
         }
         return;
     }
-    fn->sb = sb;
+    emu_pool_add(fn, sb);
     fl_info("sandbox %u: started %s (bwrap pid %d, sandbox pid %d)", seq, bootstrap, (int)sb->bwrap_pid,
             (int)sb->ns_pid);
     emu_sandbox_release(sb);
@@ -144,17 +155,68 @@ static void wake_at_min(uint64_t *wake_at, uint64_t t)
         *wake_at = t;
 }
 
-/* One decision. True when it acted (the state must be read again). */
-static bool step(emu_function *fn, uint64_t *wake_at)
+/* Lambda holds a sandbox after a response until the runtime asks for the
+ * next event; one that just answered is counted on to take the next invoke
+ * for this long before another sandbox is started. */
+#define POST_RESPONSE_GRACE_US 50000u
+
+static bool will_take_one(const emu_sandbox *sb, uint64_t now)
 {
-    emu_sandbox *sb = fn->sb;
-    uint64_t now = fl_mono_us();
-    if (!sb) {
-        if (!fn->q_head)
-            return false;
+    if (sb->killed || sb->doomed)
+        return false;
+    if (!sb->initialized || sb->idle)
+        return true;
+    return !sb->current && sb->done_us && now - sb->done_us < POST_RESPONSE_GRACE_US;
+}
+
+/* Starts a sandbox when invokes wait and the pool will not take them. */
+static bool maybe_start(emu_function *fn, uint64_t now, uint64_t *wake_at)
+{
+    if (!fn->q_len)
+        return false;
+    size_t supply = 0;
+    uint64_t soonest = UINT64_MAX;
+    for (emu_sandbox *sb = fn->sbs; sb; sb = sb->next) {
+        if (!will_take_one(sb, now))
+            continue;
+        supply++;
+        if (sb->initialized && !sb->idle && sb->done_us + POST_RESPONSE_GRACE_US < soonest)
+            soonest = sb->done_us + POST_RESPONSE_GRACE_US;
+    }
+    if (supply < fn->q_len && fn->nsb < fn->env->pool_max) {
         start_sandbox(fn);
         return true;
     }
+    if (soonest != UINT64_MAX)
+        wake_at_min(wake_at, soonest);
+    return false;
+}
+
+/* Freezes a sandbox idle for freeze_after; stops one idle for idle_timeout. */
+static bool idle_step(emu_function *fn, emu_sandbox *sb, uint64_t now, uint64_t *wake_at)
+{
+    const emu_rt_env *env = fn->env;
+    uint64_t reap_at = sb->idle_since_us + env->idle_timeout_us;
+    if (now >= reap_at) {
+        fl_debug("sandbox %u: idle for %llu ms: stopped", sb->seq, (unsigned long long)(env->idle_timeout_us / 1000));
+        emu_pool_idle_remove(fn, sb);
+        kill_sandbox(sb);
+        return true;
+    }
+    wake_at_min(wake_at, reap_at);
+    uint64_t freeze_at = sb->idle_since_us + env->freeze_after_us;
+    if (!sb->frozen && !fn->stopping) {
+        if (now >= freeze_at)
+            emu_sandbox_freeze(sb);
+        else
+            wake_at_min(wake_at, freeze_at);
+    }
+    return false;
+}
+
+/* One sandbox's timers. True when it acted. */
+static bool sandbox_step(emu_function *fn, emu_sandbox *sb, uint64_t now, uint64_t *wake_at)
+{
     if (emu_sandbox_reap(sb)) {
         on_exit_(fn, sb);
         return true;
@@ -162,7 +224,7 @@ static bool step(emu_function *fn, uint64_t *wake_at)
     if (sb->killed)
         return false; /* its exit is near: the pidfd wakes us */
     if (!sb->initialized && !sb->doomed) {
-        uint64_t limit = sb->spawn_us + EMU_INIT_TIMEOUT_US;
+        uint64_t limit = sb->spawn_us + fn->env->init_timeout_us;
         if (now >= limit) {
             on_init_timeout(fn, sb);
             return true;
@@ -192,29 +254,55 @@ static bool step(emu_function *fn, uint64_t *wake_at)
         }
         wake_at_min(wake_at, sb->busy_until_us);
     }
-    return false;
+    return sb->idle && idle_step(fn, sb, now, wake_at);
+}
+
+/* One decision. True when it acted (the state must be read again). */
+static bool step(emu_function *fn, uint64_t *wake_at)
+{
+    uint64_t now = fl_mono_us();
+    for (emu_sandbox *sb = fn->sbs; sb; sb = sb->next)
+        if (sandbox_step(fn, sb, now, wake_at))
+            return true;
+    return maybe_start(fn, now, wake_at);
 }
 
 /* Without a pidfd (old kernel, valgrind) a sandbox's exit is polled. */
 #define REAP_POLL_MS 20
+#define POLL_MAX 64
 
-static void wait_events(emu_function *fn, bool have_sb, int pidfd, uint64_t wake_at)
+static void wait_events(emu_function *fn, uint64_t wake_at)
 {
-    struct pollfd p[2] = {{fn->wake_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    struct pollfd p[POLL_MAX + 1];
+    nfds_t n = 0;
+    bool polled = false;
+    p[n++] = (struct pollfd){fn->wake_fd, POLLIN, 0};
+    for (emu_sandbox *sb = fn->sbs; sb; sb = sb->next) {
+        if (sb->pidfd >= 0 && n <= POLL_MAX)
+            p[n++] = (struct pollfd){sb->pidfd, POLLIN, 0};
+        else
+            polled = true;
+    }
+    fn->ctl_wake_at = wake_at ? wake_at : 1;
+    pthread_mutex_unlock(&fn->mu);
     int timeout = -1;
     if (wake_at != UINT64_MAX) {
         uint64_t now = fl_mono_us();
         timeout = wake_at <= now ? 0 : (int)((wake_at - now + 999) / 1000);
     }
-    if (have_sb && pidfd < 0 && (timeout < 0 || timeout > REAP_POLL_MS))
+    if (polled && (timeout < 0 || timeout > REAP_POLL_MS))
         timeout = REAP_POLL_MS;
-    if (poll(p, pidfd >= 0 ? 2 : 1, timeout) > 0 && (p[0].revents & POLLIN)) {
+    if (poll(p, n, timeout) > 0 && (p[0].revents & POLLIN)) {
         uint64_t v;
         ssize_t r = read(fn->wake_fd, &v, sizeof v);
         (void)r;
     }
+    pthread_mutex_lock(&fn->mu);
+    fn->ctl_wake_at = 0; /* awake: it re-reads everything */
 }
 
+/* Lambda: SIGTERM, then 500 ms, only for a runtime that registered an
+ * extension; everything else gets SIGKILL at once. All sandboxes at once. */
 static void shut_down(emu_function *fn)
 {
     while (fn->q_head) {
@@ -222,27 +310,36 @@ static void shut_down(emu_function *fn)
         fl_buf_puts(&msg, "the emulator is shutting down");
         emu_fail_queued(fn, fn->q_head, EMU_RES_SERVICE, NULL, &msg);
     }
-    emu_sandbox *sb = fn->sb;
-    if (!sb)
-        return;
-    if (running(sb->current)) {
-        fl_buf msg = {0};
-        fl_buf_puts(&msg, "the emulator shut down during the invoke");
-        emu_complete(sb, sb->current, EMU_RES_SERVICE, NULL, &msg, NULL);
+    bool any_term = false;
+    for (emu_sandbox *sb = fn->sbs; sb; sb = sb->next) {
+        if (running(sb->current)) {
+            fl_buf msg = {0};
+            fl_buf_puts(&msg, "the emulator shut down during the invoke");
+            emu_complete(sb, sb->current, EMU_RES_SERVICE, NULL, &msg, NULL);
+        }
+        if (sb->next_ext > 0 && !sb->killed && !emu_sandbox_reap(sb)) {
+            emu_sandbox_thaw(sb);
+            emu_sandbox_term_runtime(sb);
+            any_term = true;
+        }
     }
-    /* Lambda: SIGTERM only for a runtime that registered an extension */
-    bool term = sb->next_ext > 0 && !sb->killed && !emu_sandbox_reap(sb);
-    pthread_mutex_unlock(&fn->mu);
-    if (term) {
-        emu_sandbox_term_runtime(sb);
-        if (emu_sandbox_wait_exit(sb, EMU_SHUTDOWN_GRACE_US))
-            fl_info("sandbox %u: the runtime exited after SIGTERM", sb->seq);
+    if (any_term) {
+        uint64_t deadline = fl_mono_us() + EMU_SHUTDOWN_GRACE_US;
+        pthread_mutex_unlock(&fn->mu);
+        for (emu_sandbox *sb = fn->sbs; sb; sb = sb->next) {
+            uint64_t now = fl_mono_us();
+            if (sb->next_ext > 0 && emu_sandbox_wait_exit(sb, deadline > now ? deadline - now : 0))
+                fl_info("sandbox %u: the runtime exited after SIGTERM", sb->seq);
+        }
+        pthread_mutex_lock(&fn->mu);
     }
-    pthread_mutex_lock(&fn->mu);
-    if (!sb->exited)
-        kill_sandbox(sb);
-    fl_info("sandbox %u: stopped", sb->seq);
-    retire(fn, sb);
+    while (fn->sbs) {
+        emu_sandbox *sb = fn->sbs;
+        if (!sb->exited)
+            kill_sandbox(sb);
+        fl_info("sandbox %u: stopped", sb->seq);
+        retire(fn, sb);
+    }
 }
 
 void *emu_controller_main(void *arg)
@@ -253,11 +350,7 @@ void *emu_controller_main(void *arg)
         uint64_t wake_at = UINT64_MAX;
         if (step(fn, &wake_at))
             continue;
-        bool have_sb = fn->sb != NULL;
-        int pidfd = have_sb ? fn->sb->pidfd : -1;
-        pthread_mutex_unlock(&fn->mu);
-        wait_events(fn, have_sb, pidfd, wake_at);
-        pthread_mutex_lock(&fn->mu);
+        wait_events(fn, wake_at);
     }
     shut_down(fn);
     pthread_mutex_unlock(&fn->mu);

@@ -27,7 +27,11 @@ int emu_sandbox_path_to_host(const emu_fn_conf *c, const char *path, char *out, 
 {
     const char *rest;
     int w;
-    if (under(path, "/var/task", &rest))
+    if (c->rootfs) /* a container image: its tree is / */
+        w = under(path, "/tmp", &rest) || under(path, "/proc", &rest) || under(path, "/dev", &rest)
+                ? -1
+                : snprintf(out, n, "%s%s", c->rootfs, strcmp(path, "/") ? path : "");
+    else if (under(path, "/var/task", &rest))
         w = snprintf(out, n, "%s%s", c->task_root, rest);
     else if (under(path, "/opt", &rest))
         w = c->opt_dir ? snprintf(out, n, "%s%s", c->opt_dir, rest) : -1;
@@ -104,6 +108,14 @@ static bool executable_file(const emu_fn_conf *c, const char *path)
 
 int emu_find_bootstrap(const emu_fn_conf *c, char out[64])
 {
+    if (c->rootfs) {
+        /* an image runs its command; a relative program is looked up on
+         * its PATH at exec time */
+        if (!c->argv.n || (c->argv.v[0][0] == '/' && !executable_file(c, c->argv.v[0])))
+            return -1;
+        snprintf(out, 64, "%.63s", c->argv.v[0]);
+        return 0;
+    }
     static const char *const candidates[] = {"/var/task/bootstrap", "/opt/bootstrap"};
     for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
         if (executable_file(c, candidates[i])) {

@@ -110,6 +110,12 @@ void emu_env_build(const emu_fn_conf *c, const char *log_stream, emu_strv *env)
     emu_strv_push(env, "PATH=/usr/local/bin:/usr/bin/:/bin:/opt/bin");
     emu_strv_push(env, "LD_LIBRARY_PATH=/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:"
                        "/opt/lib");
+    /* a container image's ENV, but not over what Lambda reserves */
+    for (size_t i = 0; i < c->image_env.n; i++) {
+        const char *eq = strchr(c->image_env.v[i], '=');
+        if (eq && eq != c->image_env.v[i] && !emu_env_reserved(c->image_env.v[i], (size_t)(eq - c->image_env.v[i])))
+            env_set(env, c->image_env.v[i]);
+    }
     for (size_t i = 0; i < c->env.n; i++)
         env_set(env, c->env.v[i]);
 }

@@ -31,17 +31,18 @@ void emu_function_wake(emu_function *fn)
     (void)w; /* a full counter still wakes the controller */
 }
 
-emu_function *emu_function_new(const emu_function_config *cfg, const char *region, fl_err *err)
+void emu_function_timer(emu_function *fn, uint64_t t)
+{
+    if (t < fn->ctl_wake_at)
+        emu_function_wake(fn);
+}
+
+emu_function *emu_function_new(emu_fn_conf *conf, const emu_rt_env *env, fl_err *err)
 {
     emu_function *fn = fl_xcalloc(1, sizeof *fn);
-    fn->wake_fd = -1;
-    if (emu_fn_conf_init(&fn->conf, cfg, region, err))
-        goto fail;
-    fn->bwrap = emu_find_bwrap();
-    if (!fn->bwrap) {
-        fl_fail(err, "bwrap (bubblewrap) is not on PATH; install it (Debian: apt-get install bubblewrap)");
-        goto fail;
-    }
+    fn->conf = *conf;
+    *conf = (emu_fn_conf){0};
+    fn->env = env;
     fn->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (fn->wake_fd < 0) {
         fl_fail(err, "eventfd: %s", strerror(errno));
@@ -61,13 +62,20 @@ emu_function *emu_function_new(const emu_function_config *cfg, const char *regio
 fail:
     if (fn->wake_fd >= 0)
         close(fn->wake_fd);
-    free(fn->bwrap);
     emu_fn_conf_free(&fn->conf);
     free(fn);
     return NULL;
 }
 
-int emu_function_invoke(emu_function *fn, emu_invoke *inv, bool *throttled, fl_err *err)
+bool emu_function_idle(emu_function *fn)
+{
+    pthread_mutex_lock(&fn->mu);
+    bool idle = !fn->sbs && !fn->q_head;
+    pthread_mutex_unlock(&fn->mu);
+    return idle;
+}
+
+int emu_function_submit(emu_function *fn, emu_invoke *inv, bool *throttled, fl_err *err)
 {
     *throttled = false;
     pthread_mutex_lock(&fn->mu);
@@ -87,13 +95,30 @@ int emu_function_invoke(emu_function *fn, emu_invoke *inv, bool *throttled, fl_e
         fn->q_head = inv;
     fn->q_tail = inv;
     fn->q_len++;
-    pthread_cond_broadcast(&fn->cond); /* a runtime blocked in /next takes it */
-    emu_function_wake(fn);             /* or the controller starts a sandbox */
-    /* The controller bounds this wait: every invoke ends by its deadline,
-     * the init limit, or the shutdown. */
-    while (inv->state != EMU_INV_DONE)
-        pthread_cond_wait(&fn->cond, &fn->mu);
+    emu_sandbox *idle = emu_pool_idle_pop(fn);
+    if (idle)
+        pthread_cond_signal(&idle->cond); /* the warmest idle runtime takes it */
+    else
+        emu_function_wake(fn);            /* or the controller starts a sandbox */
     pthread_mutex_unlock(&fn->mu);
+    return 0;
+}
+
+/* The controller bounds this wait: every invoke ends by its deadline, the
+ * init limit, or the shutdown. */
+void emu_function_wait(emu_function *fn, emu_invoke *inv)
+{
+    pthread_mutex_lock(&fn->mu);
+    while (inv->state != EMU_INV_DONE)
+        pthread_cond_wait(&inv->done, &fn->mu);
+    pthread_mutex_unlock(&fn->mu);
+}
+
+int emu_function_invoke(emu_function *fn, emu_invoke *inv, bool *throttled, fl_err *err)
+{
+    if (emu_function_submit(fn, inv, throttled, err))
+        return -1;
+    emu_function_wait(fn, inv);
     return 0;
 }
 
@@ -118,7 +143,6 @@ void emu_function_free(emu_function *fn)
     pthread_mutex_destroy(&fn->mu);
     pthread_cond_destroy(&fn->cond);
     close(fn->wake_fd);
-    free(fn->bwrap);
     emu_fn_conf_free(&fn->conf);
     free(fn);
 }

@@ -26,7 +26,6 @@ struct MHD_Connection;
 #define EMU_RESPONSE_MAX 6291556u         /* buffered response: RIE's 6 MiB + 100 B */
 #define EMU_STREAM_MAX (200u << 20)       /* streamed response */
 #define EMU_CLIENT_CONTEXT_MAX 3583u      /* base64 bytes of X-Amz-Client-Context */
-#define EMU_INIT_TIMEOUT_US 10000000u     /* init: start to first /next */
 #define EMU_SHUTDOWN_GRACE_US 500000u     /* SIGTERM to SIGKILL, internal extension */
 #define EMU_INIT_ERROR_GRACE_US 500000u   /* after /init/error, before SIGKILL */
 #define EMU_LOG_TAIL 4096u                /* X-Amz-Log-Result: last 4 KB */
@@ -44,6 +43,21 @@ struct MHD_Connection;
 #define EMU_ERROR_TYPE_MAX 128
 #define EMU_SMALL_BODY_MAX (64u << 10)    /* /extension/register */
 #define EMU_ERROR_BODY_MAX (1u << 20)     /* init/error and extension error reports */
+#define EMU_ASYNC_PAYLOAD_MAX 1048576u    /* Event invokes */
+#define EMU_CODE_REQUEST_MAX 69905067u    /* CreateFunction etc.: 50 MB of zip in base64 */
+#define EMU_API_BODY_MAX (1u << 20)       /* every other operation */
+#define EMU_UNZIPPED_MAX 262144000u       /* function + layers, unzipped */
+#define EMU_ZIP_NAME_MAX 4096u
+#define EMU_ZIP_DEPTH_MAX 128u
+#define EMU_ZIP_ENTRIES_MAX 200000u
+#define EMU_RECORD_FILE_MAX (1u << 20)
+#define EMU_EPHEMERAL_DEFAULT 512u        /* MB of /tmp */
+#define EMU_EPHEMERAL_MAX 10240u
+#define EMU_LAYERS_MAX 5
+#define EMU_URL_ID_LEN 32
+#define EMU_PARAM_MAX 512
+#define EMU_QUERY_MAX 32
+#define EMU_LIST_DEFAULT 50
 
 /* ---- string vectors (argv, envp): always NULL-terminated once non-empty ---- */
 typedef struct emu_strv {
@@ -54,12 +68,52 @@ typedef struct emu_strv {
 void emu_strv_push(emu_strv *s, const char *str);
 void emu_strv_pushf(emu_strv *s, const char *fmt, ...) FL_PRINTF(2, 3);
 void emu_strv_free(emu_strv *s);
+void emu_strv_copy(emu_strv *dst, const emu_strv *src);
+void emu_strv_to_json(const emu_strv *s, cJSON *arr);
+/* An array of strings; -1 when it is something else. */
+int emu_strv_from_json(const cJSON *arr, emu_strv *s);
+
+/* ---- key/value lists (kvs.c): alternating keys and values in an emu_strv ---- */
+const char *emu_kvs_get(const emu_strv *kv, const char *key);
+void emu_kvs_set(emu_strv *kv, const char *key, const char *value);
+bool emu_kvs_del(emu_strv *kv, const char *key);
+void emu_kvs_to_json(const emu_strv *kv, cJSON *obj);
+/* An object of strings; -1 when it is something else. */
+int emu_kvs_from_json(const cJSON *obj, emu_strv *kv);
+
+/* ---- digests and files (digest.c, fsutil.c) ---- */
+void emu_sha256(const void *data, size_t len, uint8_t out[32]);
+void emu_hex(const uint8_t *b, size_t n, char *out);
+/* hex: the content address; b64: CodeSha256 as Lambda computes it */
+void emu_code_digest(const void *data, size_t len, char hex[65], char b64[45]);
+/* s is exactly n lowercase hex digits */
+bool emu_hex_valid(const char *s, size_t n);
+/* rm -rf that never follows a symlink */
+int emu_rmtree(const char *path);
+/* 2 * nbytes random hex digits (nbytes <= 64) */
+void emu_random_hex(char *out, size_t nbytes);
+bool emu_is_dir(const char *path);
+/* rm -rf of the entry name in dir */
+int emu_rmtree_at(int dir, const char *name);
+
+/* ---- zips (zip_path.c, zip_extract.c) ---- */
+/* Normalizes a zip entry name ("./a//b/" -> "a/b"): 0, 1 for the root
+ * itself (nothing to create), -1 with *why for a name that is absolute,
+ * climbs with "..", holds control characters or is too long/deep. */
+int emu_zip_path_clean(const char *name, char *out, size_t n, const char **why);
+/* Unpacks zip into dest (created here), writing at most max_bytes. */
+int emu_unzip(const void *zip, size_t len, const char *dest, uint64_t max_bytes, uint64_t *unzipped, fl_err *err);
 
 /* ---- configuration (config.c, env.c) ---- */
+/* What a function's sandboxes are made from: a snapshot of its record. */
 typedef struct emu_fn_conf {
     char *name, *task_root, *opt_dir, *handler, *region, *arn;
     emu_strv env;               /* the user's "K=V", in order, duplicates resolved */
-    unsigned timeout_s, memory_mb;
+    unsigned timeout_s, memory_mb, ephemeral_mb;
+    /* container images: the root filesystem, the command, its directory
+     * and the image's environment ("K=V"); rootfs NULL for zips */
+    char *rootfs, *workdir;
+    emu_strv argv, image_env;
 } emu_fn_conf;
 
 bool emu_name_valid(const char *name);
@@ -71,7 +125,6 @@ bool emu_env_reserved(const char *key, size_t keylen);
 /* Exactly the environment Lambda gives a custom runtime (§1.6), then the
  * user's variables, which may replace the unreserved defaults. */
 void emu_env_build(const emu_fn_conf *c, const char *log_stream, emu_strv *env);
-int emu_fn_conf_init(emu_fn_conf *c, const emu_function_config *in, const char *region, fl_err *err);
 void emu_fn_conf_free(emu_fn_conf *c);
 /* The full path of bwrap on PATH, or NULL. Caller frees. */
 char *emu_find_bwrap(void);
@@ -116,15 +169,73 @@ void emu_exit_reason(int wstatus, char *out, size_t n);
 void emu_aws_error_body(fl_buf *out, bool service, const char *msg);
 
 /* ---- routes (routes.c): pure parsing of request lines ---- */
-typedef enum emu_front_route {
-    EMU_FRONT_UNKNOWN,
-    EMU_FRONT_INVOKE,
-} emu_front_route;
+typedef enum emu_op {
+    EMU_OP_UNKNOWN,
+    EMU_OP_CREATE_FUNCTION,
+    EMU_OP_LIST_FUNCTIONS,
+    EMU_OP_GET_FUNCTION,
+    EMU_OP_DELETE_FUNCTION,
+    EMU_OP_GET_FUNCTION_CONFIGURATION,
+    EMU_OP_UPDATE_FUNCTION_CONFIGURATION,
+    EMU_OP_UPDATE_FUNCTION_CODE,
+    EMU_OP_INVOKE,
+    EMU_OP_INVOKE_STREAM,
+    EMU_OP_PUT_CONCURRENCY,
+    EMU_OP_DELETE_CONCURRENCY,
+    EMU_OP_GET_CONCURRENCY,
+    EMU_OP_LIST_LAYERS,
+    EMU_OP_PUBLISH_LAYER_VERSION,
+    EMU_OP_LIST_LAYER_VERSIONS,
+    EMU_OP_GET_LAYER_VERSION,
+    EMU_OP_DELETE_LAYER_VERSION,
+    EMU_OP_ADD_LAYER_PERMISSION,
+    EMU_OP_GET_LAYER_POLICY,
+    EMU_OP_REMOVE_LAYER_PERMISSION,
+    EMU_OP_TAG_RESOURCE,
+    EMU_OP_UNTAG_RESOURCE,
+    EMU_OP_LIST_TAGS,
+    EMU_OP_GET_ACCOUNT_SETTINGS,
+    EMU_OP_CREATE_URL,
+    EMU_OP_GET_URL,
+    EMU_OP_UPDATE_URL,
+    EMU_OP_DELETE_URL,
+    EMU_OP_LIST_URLS,
+    EMU_OP_GET_CODE,
+    EMU_OP_LOGS,
+    EMU_OP_COUNT
+} emu_op;
+
+typedef struct emu_route {
+    emu_op op;
+    char p1[EMU_PARAM_MAX];           /* path parameters, percent-decoded */
+    char p2[EMU_PARAM_MAX];
+    char p3[EMU_PARAM_MAX];
+} emu_route;
+
+/* Which Lambda operation a method and raw request target name. */
+emu_op emu_route_api(const char *method, const char *target, emu_route *out);
+const char *emu_op_name(emu_op op);
+/* %XX decoding of s[0..n) into out; -1 on a bad escape, a NUL, or no room. */
+int emu_percent_decode(const char *s, size_t n, char *out, size_t outn);
+
+typedef struct emu_query_arg {
+    const char *key, *value;      /* into buf */
+} emu_query_arg;
+typedef struct emu_query {
+    emu_query_arg v[EMU_QUERY_MAX];
+    size_t n;
+    char *buf;                    /* the decoded names and values */
+} emu_query;
+/* The query of a raw target, decoded; -1 when malformed or too long (names
+ * up to 127 bytes, values up to EMU_PARAM_MAX - 1). Free with
+ * emu_query_free either way. */
+int emu_query_parse(const char *target, emu_query *q);
+const char *emu_query_get(const emu_query *q, const char *key);
+void emu_query_free(emu_query *q);
+/* A Function URL host name: ID.lambda-url.REGION.localhost[:PORT]. */
+bool emu_url_host_id(const char *host, char id_out[EMU_URL_ID_LEN + 1]);
 
 #define EMU_FN_REF_MAX 256
-/* POST /2015-03-31/functions/{ref}/invocations. ref is copied to ref_out. */
-emu_front_route emu_route_front(const char *method, const char *url, char ref_out[EMU_FN_REF_MAX]);
-
 typedef struct emu_fn_ref {
     char name[EMU_FN_REF_MAX];
     char qualifier[EMU_FN_REF_MAX];   /* "" when none */
@@ -181,6 +292,28 @@ typedef enum emu_result_kind {
     EMU_RES_SERVICE,      /* the emulator failed: 500 ServiceException */
 } emu_result_kind;
 
+/* stream.c: a response passed through as it is produced */
+typedef struct emu_stream {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    fl_buf buf;                   /* bytes from off on are unread */
+    size_t off;
+    uint64_t total;
+    char *content_type;           /* of the runtime's streamed response */
+    bool streamed;                /* the runtime streams (else: the payload at the end) */
+    bool ended, gone;
+} emu_stream;
+
+emu_stream *emu_stream_new(void);
+void emu_stream_free(emu_stream *s);
+void emu_stream_begin(emu_stream *s, const char *content_type);
+/* -1 when the reader left. block: wait while the buffer is full. */
+int emu_stream_write(emu_stream *s, const void *p, size_t n, bool block);
+void emu_stream_end(emu_stream *s);
+size_t emu_stream_read(emu_stream *s, fl_buf *out, size_t max, bool *ended);
+void emu_stream_wait_start(emu_stream *s, bool *streamed, char **content_type);
+void emu_stream_leave(emu_stream *s);
+
 typedef struct emu_invoke {
     atomic_int refs;
     char id[EMU_UUID_LEN + 1];
@@ -196,6 +329,8 @@ typedef struct emu_invoke {
     fl_buf result;                /* payload, error document or service message */
     fl_buf log_tail;
     struct emu_invoke *next;      /* function queue link */
+    emu_stream *stream;           /* the caller reads the response as it comes; or NULL */
+    pthread_cond_t done;          /* broadcast when state becomes DONE */
 } emu_invoke;
 
 emu_invoke *emu_invoke_new(fl_buf *payload, char *client_context, const char *trace_id);
@@ -217,6 +352,31 @@ typedef struct emu_extension {
     emu_ext_event *head, *tail;
     size_t nevents;
 } emu_extension;
+
+/* ---- cgroups (cgroup.c) ---- */
+typedef struct emu_cgroups emu_cgroups;
+/* mode: auto, v1, v2, none. *out NULL when none is usable. */
+int emu_cgroups_open(const char *mode, emu_cgroups **out, fl_err *err);
+void emu_cgroups_free(emu_cgroups *cg);
+bool emu_cgroups_memory(const emu_cgroups *cg);
+bool emu_cgroups_freezer(const emu_cgroups *cg);
+
+/* One sandbox's cgroups. */
+typedef struct emu_cg {
+    char *mem_dir, *freezer_dir, *pids_dir, *v2_dir;
+    bool v2_mem;
+    int peak_fd;                  /* memory.max_usage_in_bytes / memory.peak */
+    int freeze_fd;                /* freezer.state / cgroup.freeze */
+    int procs_fd[4];              /* cgroup.procs: the child writes itself in */
+    int nprocs;
+} emu_cg;
+/* NULL when cgs is NULL. Missing pieces (no freezer, ...) are left out. */
+emu_cg *emu_cg_new(emu_cgroups *cgs, const char *name, unsigned memory_mb);
+void emu_cg_free(emu_cg *c);
+uint64_t emu_cg_peak_bytes(const emu_cg *c);
+bool emu_cg_has_memory(const emu_cg *c);
+bool emu_cg_can_freeze(const emu_cg *c);
+int emu_cg_freeze(emu_cg *c, bool frozen);
 
 /* ---- sandboxes (sandbox.c, bwrap.c, netns.c, logs.c) ---- */
 typedef struct emu_function emu_function;
@@ -251,8 +411,21 @@ typedef struct emu_sandbox {
     emu_extension ext[EMU_MAX_EXTENSIONS];
     size_t next_ext;
     unsigned peak_mem_mb;
+    /* the pool (pool.c), under fn->mu */
+    struct emu_sandbox *next;     /* in fn->sbs */
+    struct emu_sandbox *idle_next; /* in fn->idle */
+    bool idle;                    /* waiting in /next with nothing to do */
+    uint64_t idle_since_us;
+    uint64_t done_us;             /* when its last invoke completed */
+    bool frozen;
+    pid_t pgid;                   /* SIGSTOP freezing: the runtime's process group */
+    pthread_cond_t cond;          /* its /next waiter waits here */
+    emu_cg *cg;                   /* its cgroups, or NULL */
     /* log reader (logs.c) */
     int out_fd, err_fd;           /* owned by the reader thread once it runs */
+    int peek_fd[2];               /* the same pipes, to see whether anything is unread */
+    atomic_int log_busy;          /* the reader holds bytes it has not emitted yet */
+    atomic_int log_partial;       /* it holds the start of a line without its newline */
     int log_wake;                 /* eventfd: sync or stop */
     pthread_t log_thread;
     bool log_started;
@@ -280,8 +453,23 @@ bool emu_sandbox_wait_exit(emu_sandbox *sb, uint64_t timeout_us);
 /* Kills, reaps, stops the Runtime API server (joining its threads), joins
  * the log reader and frees. Call without fn->mu, after closing was set. */
 void emu_sandbox_destroy(emu_sandbox *sb);
-/* Peak memory of the sandbox's processes, MB (sum of VmHWM); 0 if gone. */
+/* Peak memory of the sandbox, MB: its memory cgroup's peak, else the sum
+ * of its processes' VmHWM; 0 if gone. */
 unsigned emu_sandbox_memory_mb(const emu_sandbox *sb);
+
+/* pool.c, with fn->mu held */
+void emu_pool_add(emu_function *fn, emu_sandbox *sb);
+void emu_pool_remove(emu_function *fn, emu_sandbox *sb);
+void emu_pool_idle_push(emu_function *fn, emu_sandbox *sb);
+void emu_pool_idle_remove(emu_function *fn, emu_sandbox *sb);
+/* The most recently idle sandbox (the warmest), taken off the idle list. */
+emu_sandbox *emu_pool_idle_pop(emu_function *fn);
+/* Stops the sandbox's processes (cgroup freezer, else SIGSTOP), and lets
+ * them go on. Idempotent. */
+void emu_sandbox_freeze(emu_sandbox *sb);
+void emu_sandbox_thaw(emu_sandbox *sb);
+/* The pid of the runtime (the bootstrap), found in /proc; -1 when gone. */
+pid_t emu_sandbox_runtime_pid(const emu_sandbox *sb);
 
 typedef struct emu_host_entry {
     char *name;
@@ -297,6 +485,14 @@ typedef struct emu_bwrap_spec {
     const emu_host_entry *var;    /* entries of the host's /var */
     size_t nvar;
     int info_fd, block_fd;
+    unsigned tmp_mb;              /* size of /tmp */
+    /* a container image: its tree replaces the host's, its command and
+     * directory the bootstrap's */
+    const char *rootfs, *workdir;
+    const char *const *argv;
+    /* host directories hidden under an empty tmpfs (the state directory:
+     * other functions' code; home directories: their owners' secrets) */
+    const char *const *hide;
 } emu_bwrap_spec;
 
 /* The bwrap command line (argv[0] = "bwrap"): see bwrap.c for the layout. */
@@ -308,7 +504,13 @@ void emu_host_entries_free(emu_host_entry *e, size_t n);
 /* Starts path with the given fds as the child's 0..EMU_SPAWN_FDS-1, every
  * other fd closed, default signal dispositions and an empty environment. */
 #define EMU_SPAWN_FDS 5
-int emu_spawn(const char *path, char *const argv[], const int child_fds[EMU_SPAWN_FDS], pid_t *pid, fl_err *err);
+typedef struct emu_spawn_extra {
+    const int *cg_fds;            /* cgroup.procs files the child writes itself into */
+    int ncg;
+    uint64_t rlimit_data;         /* RLIMIT_DATA for the child; 0: unchanged */
+} emu_spawn_extra;
+int emu_spawn(const char *path, char *const argv[], const int child_fds[EMU_SPAWN_FDS], const emu_spawn_extra *x,
+              pid_t *pid, fl_err *err);
 /* Parses bwrap's --info-fd JSON; 0 and *pid when complete. */
 int emu_bwrap_parse_info(const char *json, size_t len, pid_t *pid);
 
@@ -326,6 +528,8 @@ int emu_sandbox_path_to_host(const emu_fn_conf *c, const char *path, char *out, 
 int emu_logs_start(emu_sandbox *sb, fl_err *err);
 /* Waits (bounded) until output written before this call has been read. */
 void emu_logs_sync(emu_sandbox *sb, uint64_t timeout_us);
+/* True when no output is on its way (no need to sync). */
+bool emu_logs_settled(emu_sandbox *sb);
 void emu_logs_stop(emu_sandbox *sb);
 /* One line to stderr and to the log target's tail. Caller holds fn->mu. */
 void emu_log_line(emu_sandbox *sb, const char *line, size_t n);
@@ -343,29 +547,44 @@ unsigned emu_proc_memory_mb(const char *pidns);
 /* ---- functions (function.c, controller.c, invoke_flow.c) ---- */
 struct emu_function {
     emu_fn_conf conf;
-    char *bwrap;                  /* path of bwrap */
+    const struct emu_rt_env *env; /* the service's; outlives the function */
+    unsigned users;               /* invokes holding it (under the service's mu) */
+    uint64_t idle_since_us;       /* no sandbox and no user since (under the service's mu) */
+    struct emu_function *retired_next;
     pthread_mutex_t mu;
     pthread_cond_t cond;          /* CLOCK_MONOTONIC */
     int wake_fd;                  /* eventfd: wakes the controller */
     emu_invoke *q_head, *q_tail;  /* each queued invoke holds a reference */
     size_t q_len;
-    emu_sandbox *sb;              /* the sandbox (a pool later) */
+    emu_sandbox *sbs;             /* the pool */
+    unsigned nsb;
+    emu_sandbox *idle;            /* those waiting for an invoke, warmest first */
+    uint64_t ctl_wake_at;         /* while the controller sleeps: when it wakes (else 0) */
     unsigned sandboxes;           /* started so far */
     bool stopping;
     pthread_t controller;
     bool controller_started;
 };
 
-emu_function *emu_function_new(const emu_function_config *cfg, const char *region, fl_err *err);
+/* Takes conf (zeroed here). */
+emu_function *emu_function_new(emu_fn_conf *conf, const struct emu_rt_env *env, fl_err *err);
+/* True when it has no sandbox and nothing queued. */
+bool emu_function_idle(emu_function *fn);
 /* Fails pending invokes, shuts the sandbox down (SIGTERM if the runtime
  * registered an extension, 500 ms, SIGKILL), joins the controller, frees. */
 void emu_function_free(emu_function *fn);
 /* Queues inv and waits until it is done. -1 (and a message) when the
  * function cannot take it (stopping, queue full: *throttled). */
 int emu_function_invoke(emu_function *fn, emu_invoke *inv, bool *throttled, fl_err *err);
+/* The two halves of it. */
+int emu_function_submit(emu_function *fn, emu_invoke *inv, bool *throttled, fl_err *err);
+void emu_function_wait(emu_function *fn, emu_invoke *inv);
 /* Sets stopping and joins the controller: afterwards every invoke is done. */
 void emu_function_stop(emu_function *fn);
 void emu_function_wake(emu_function *fn);
+/* A new deadline at t (fn->mu held): wakes the controller only when it
+ * would otherwise sleep past t, so the invoke path rarely wakes it. */
+void emu_function_timer(emu_function *fn, uint64_t t);
 /* Condition variables on CLOCK_MONOTONIC, deadlines in fl_mono_us() time. */
 void emu_cond_init(pthread_cond_t *c);
 void emu_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline_us);
@@ -388,7 +607,7 @@ void emu_log_init_report(emu_sandbox *sb, const char *status, const char *error_
 
 /* ---- HTTP servers (invoke_api.c, runtime_api.c, extensions_api.c, mhd_util.c) ---- */
 typedef struct emu_front emu_front;
-emu_front *emu_front_start(int listen_fd, emu_function *fn, fl_err *err);
+emu_front *emu_front_start(int listen_fd, struct emu *e, fl_err *err);
 void emu_front_stop(emu_front *f);
 
 struct MHD_Daemon *emu_rapi_start(emu_sandbox *sb, int listen_fd, fl_err *err);
@@ -401,6 +620,7 @@ typedef struct emu_rapi_req {
     fl_buf body;
     size_t limit;
     bool streaming;
+    bool to_stream;               /* passed through to inv->stream as it comes */
     bool too_large;
     bool answered;                /* a response was queued in the first call */
 } emu_rapi_req;
@@ -424,5 +644,374 @@ bool emu_peer_alive(struct MHD_Connection *c);
 void emu_mhd_logger(void *cls, const char *fmt, va_list ap);
 /* A listening TCP socket for addr (SOCK_CLOEXEC, SO_REUSEADDR). */
 int emu_listen_socket(const struct sockaddr_storage *ss, unsigned sslen, int *fd, fl_err *err);
+
+
+/* ---- the state directory (store.c, store_code.c, store_gc.c) ---- */
+typedef struct emu_store {
+    char *root;                   /* absolute */
+    bool temporary;               /* made for this run; removed at the end */
+    int lock_fd;
+} emu_store;
+
+typedef struct emu_code {
+    char hex[65];                 /* content address */
+    char sha256[45];              /* CodeSha256 */
+    uint64_t size, unzipped;
+} emu_code;
+
+/* dir NULL: a temporary directory of our own. */
+int emu_store_open(const char *dir, emu_store **out, fl_err *err);
+void emu_store_close(emu_store *s);
+char *emu_default_state_dir(void);
+char *emu_store_path(const emu_store *s, const char *fmt, ...) FL_PRINTF(2, 3);
+int emu_store_write_json(const emu_store *s, const char *rel, const cJSON *doc, fl_err *err);
+int emu_store_remove(const emu_store *s, const char *rel, fl_err *err);
+int emu_store_each_json(const emu_store *s, const char *sub, void (*fn)(void *ud, const char *file, cJSON *doc),
+                        void *ud);
+/* Stores a zip (content-addressed; a no-op when already there) unpacked. */
+int emu_store_put_zip(emu_store *s, const void *zip, size_t len, uint64_t max_unzipped, emu_code *c, fl_err *err);
+bool emu_store_has_code(const emu_store *s, const char *hex);
+/* Removes code/, blobs/ and opt/ entries whose name is not in keep. */
+void emu_store_gc(emu_store *s, const emu_strv *keep);
+
+/* ---- function records (record.c) ---- */
+struct emu_fn_record;
+typedef struct emu_fn_layer {
+    char *arn;                    /* arn:aws:lambda:R:A:layer:NAME:VERSION */
+    char hex[65];                 /* its code */
+    uint64_t size, unzipped;
+} emu_fn_layer;
+
+typedef struct emu_url_conf {
+    bool set;
+    char id[EMU_URL_ID_LEN + 1];
+    char *auth_type;              /* NONE | AWS_IAM */
+    char *invoke_mode;            /* BUFFERED | RESPONSE_STREAM */
+    char *cors;                   /* compact JSON, or NULL */
+    uint64_t created_ms, modified_ms;
+} emu_url_conf;
+
+typedef struct emu_fn_record {
+    char *name, *runtime, *role, *handler, *description, *arch, *package_type;
+    unsigned timeout_s, memory_mb, ephemeral_mb;
+    emu_strv env, tags;           /* key/value lists (kvs.c) */
+    emu_fn_layer *layers;
+    size_t nlayers;
+    char code_sha256[72], code_hex[65];  /* CodeSha256: base64 for zips, hex digest for images */
+    uint64_t code_size, unzipped;
+    char *image_uri, *image_digest;
+    bool img_set, img_entrypoint_set, img_command_set;
+    emu_strv img_entrypoint, img_command;
+    char *img_workdir;
+    int reserved;                 /* reserved concurrency; -1: none */
+    emu_url_conf url;
+    uint64_t modified_ms, pending_until_ms, updating_until_ms;
+    char revision[EMU_UUID_LEN + 1];
+    /* --task-root: kept in memory only, code from host directories */
+    bool external;
+    char *task_root, *opt_dir;
+} emu_fn_record;
+
+void emu_record_free(emu_fn_record *r);
+emu_fn_record *emu_record_dup(const emu_fn_record *r);
+cJSON *emu_record_to_state(const emu_fn_record *r);
+emu_fn_record *emu_record_from_state(const cJSON *o, fl_err *err);
+/* FunctionConfiguration. view: what the state fields say: as they are at
+ * now_ms, or as the answer to a create (Pending) or an update (InProgress). */
+typedef enum emu_view { EMU_VIEW_NOW, EMU_VIEW_CREATED, EMU_VIEW_UPDATED } emu_view;
+cJSON *emu_record_configuration(const emu_fn_record *r, const char *region, uint64_t now_ms, emu_view view);
+bool emu_record_pending(const emu_fn_record *r, uint64_t now_ms);
+bool emu_record_updating(const emu_fn_record *r, uint64_t now_ms);
+void emu_format_time(uint64_t ms, char out[40]);   /* 2026-11-26T10:00:00.000+0000 */
+void emu_format_time_z(uint64_t ms, char out[40]); /* 2026-11-26T10:00:00.000000Z */
+void emu_function_arn(const char *region, const char *name, char *out, size_t n);
+/* opt_merge.c: /opt for several layers, merged once (opt/KEY) */
+void emu_opt_key(const emu_fn_record *r, char key[65]);
+char *emu_opt_merge(emu_store *s, const emu_fn_record *r, fl_err *err);
+
+
+/* ---- validation in the model's words (validate.c) ---- */
+typedef struct emu_verr {
+    fl_buf list;                  /* "Value 'x' at 'y' failed ..." joined by "; " */
+    unsigned n;
+    const char *type;             /* for a semantic error: its exception */
+    fl_buf custom;                /* its message */
+} emu_verr;
+void emu_verr_add(emu_verr *v, const char *value, const char *member, const char *fmt, ...) FL_PRINTF(4, 5);
+/* A semantic error (e.g. InvalidParameterValueException): reported alone. */
+void emu_verr_set(emu_verr *v, const char *type, const char *fmt, ...) FL_PRINTF(3, 4);
+void emu_verr_message(const emu_verr *v, fl_buf *out);
+void emu_verr_free(emu_verr *v);
+bool emu_role_arn_valid(const char *s);
+bool emu_handler_valid(const char *s);
+bool emu_layer_name_valid(const char *s);
+bool emu_env_key_valid(const char *k);
+int emu_parse_layer_arn(const char *s, char *name, size_t name_n, char *region, size_t region_n,
+                        unsigned long *version);
+
+/* ---- layers (layer.c) ---- */
+typedef struct emu_layer_version {
+    unsigned version;
+    char *description, *license;
+    emu_strv runtimes, archs;
+    emu_code code;
+    uint64_t created_ms;
+    cJSON *statements;            /* AddLayerVersionPermission's, a JSON array; NULL: none */
+    char revision[40];            /* of the policy */
+} emu_layer_version;
+
+typedef struct emu_layer {
+    char *name;
+    unsigned last_version;        /* versions are never reused, even after a delete */
+    emu_layer_version *v;         /* ascending */
+    size_t n;
+} emu_layer;
+
+void emu_layer_version_free(emu_layer_version *v);
+void emu_layer_free(emu_layer *l);
+cJSON *emu_layer_to_state(const emu_layer *l);
+emu_layer *emu_layer_from_state(const cJSON *o);
+emu_layer *emu_layer_dup(const emu_layer *l);
+emu_layer_version *emu_layer_find(const emu_layer *l, unsigned version);
+void emu_layer_arn(const char *region, const char *name, unsigned version, char *out, size_t n);
+/* GetLayerVersion / PublishLayerVersion's answer */
+cJSON *emu_layer_version_json(const emu_layer *l, const emu_layer_version *v, const char *region, const char *base_url);
+
+/* ---- the service (service.c, registry.c, admit.c, janitor.c) ---- */
+typedef struct emu_rt_env {       /* what runtimes share; outlives them */
+    char *bwrap;
+    const char *state_root;       /* hidden from the sandboxes */
+    const char *region;
+    uint64_t idle_timeout_us, freeze_after_us, init_timeout_us;
+    unsigned pool_max;
+    struct emu_cgroups *cg;
+    struct emu_logstore *logs;
+    bool quiet;
+} emu_rt_env;
+
+typedef struct emu_entry {
+    unsigned refs;                /* all under e->mu */
+    emu_fn_record *rec;           /* replaced on update, never changed */
+    emu_function *rt;             /* its runtime; NULL until an invoke needs it */
+    unsigned inflight;            /* invokes admitted, not finished */
+    bool deleted;
+} emu_entry;
+
+typedef enum emu_auth_mode { EMU_AUTH_NONE, EMU_AUTH_STRICT } emu_auth_mode;
+
+struct emu {
+    emu_rt_env env;
+    char *region;
+    unsigned limit;               /* the account's concurrent executions */
+    uint64_t state_delay_ms;
+    unsigned async_retry_ms[2];
+    emu_auth_mode auth;
+    char *access_key, *secret_key;
+    emu_store *store;
+    pthread_mutex_t mu;           /* the registry and the counters below */
+    pthread_mutex_t write_mu;     /* state changes (and GC) one at a time; taken before mu */
+    emu_entry **fns;              /* sorted by name */
+    size_t nfns, capfns;
+    emu_layer **layers;           /* sorted by name; replaced on change */
+    size_t nlayers, caplayers;
+    unsigned unreserved_inflight, reserved_sum;
+    emu_function *retired;        /* runtimes replaced or idle, freed by the janitor */
+    bool gc_wanted;
+    bool stopping;
+    pthread_t janitor;
+    bool janitor_started;
+    pthread_cond_t janitor_cond;
+    emu_front *front;
+    struct emu_async *async;
+    char url[96];
+};
+
+/* registry.c, all with e->mu held */
+emu_entry *emu_find(emu *e, const char *name);
+void emu_insert(emu *e, emu_entry *en);
+void emu_remove(emu *e, emu_entry *en);
+void emu_entry_unref(emu *e, emu_entry *en);
+/* Swaps in a new record (takes it); retires the runtime when the change
+ * needs new sandboxes. */
+void emu_entry_replace(emu *e, emu_entry *en, emu_fn_record *rec, bool new_runtime);
+void emu_retire_runtime(emu *e, emu_function *rt);
+emu_layer *emu_find_layer(emu *e, const char *name);
+/* Replaces (or adds, or with l NULL removes) the layer called name. */
+void emu_put_layer(emu *e, const char *name, emu_layer *l);
+
+/* admit.c: concurrency, and the runtime an invoke runs on */
+typedef enum emu_admit_rc {
+    EMU_ADMIT_OK,
+    EMU_ADMIT_NOT_FOUND,
+    EMU_ADMIT_PENDING,            /* State Pending: ResourceConflictException */
+    EMU_ADMIT_THROTTLED,          /* *reason says which limit */
+    EMU_ADMIT_FAILED,             /* err says why */
+} emu_admit_rc;
+
+typedef struct emu_ticket {
+    emu_entry *entry;
+    emu_function *rt;
+    bool reserved;                /* counted against the function's reservation */
+} emu_ticket;
+
+emu_admit_rc emu_admit(emu *e, const char *name, emu_ticket *t, const char **reason, fl_err *err);
+void emu_release(emu *e, emu_ticket *t);
+
+/* service.c */
+int emu_conf_from_record(emu *e, const emu_fn_record *r, emu_fn_conf *c, fl_err *err);
+/* janitor.c: frees retired runtimes, retires idle ones, collects garbage */
+int emu_janitor_start(emu *e, fl_err *err);
+void emu_janitor_stop(emu *e);
+void emu_janitor_wake(emu *e);
+void emu_gc(emu *e);
+
+/* ---- the front door (front.c, reply.c, api_*.c) ---- */
+typedef enum emu_req_kind { EMU_REQ_API, EMU_REQ_LOGS, EMU_REQ_URL } emu_req_kind;
+#define EMU_URL_PATH_PREFIX "/lambda-url/"
+
+typedef struct emu_req {
+    emu *e;
+    struct MHD_Connection *c;
+    char *uri;                    /* the request target as sent */
+    bool uri_too_long;
+    const char *method;
+    emu_req_kind kind;
+    emu_route route;
+    emu_query query;
+    char url_id[EMU_URL_ID_LEN + 1];
+    char id[EMU_UUID_LEN + 1];    /* x-amzn-RequestId */
+    fl_buf body;
+    size_t limit;
+    bool started, too_large, answered;
+    int auth_rc;                  /* the answer queued by a failed auth check */
+} emu_req;
+
+int emu_reply(emu_req *r, unsigned status, const char *content_type, fl_buf *body, fl_headers *extra);
+int emu_reply_json(emu_req *r, unsigned status, cJSON *doc);
+int emu_reply_empty(emu_req *r, unsigned status);
+int emu_reply_error(emu_req *r, unsigned status, const char *type, const char *fmt, ...) FL_PRINTF(4, 5);
+int emu_reply_throttle(emu_req *r, const char *reason);
+int emu_reply_not_found(emu_req *r, const char *name, const char *qualifier);
+int emu_reply_verr(emu_req *r, emu_verr *v);
+int emu_reply_too_large(emu_req *r);
+int emu_reply_url_error(emu_req *r, unsigned status, const char *msg);
+
+int emu_api_dispatch(emu_req *r);
+int emu_api_functions(emu_req *r);
+int emu_api_invoke(emu_req *r);
+int emu_api_concurrency(emu_req *r);
+int emu_api_layers(emu_req *r);
+int emu_api_tags(emu_req *r);
+int emu_api_urls(emu_req *r);
+int emu_api_code(emu_req *r);
+int emu_logs_api(emu_req *r);
+int emu_url_serve(emu_req *r);
+/* http://ID.lambda-url.REGION.localhost:PORT/ */
+void emu_url_of(emu *e, const emu_fn_record *rec, char *out, size_t n);
+/* auth.c: 0 to go on; -1 when an error answer was queued (r->auth_rc) */
+int emu_auth_precheck(emu_req *r);
+int emu_auth_verify(emu_req *r);
+/* A Function URL with AuthType AWS_IAM: signed (checked in strict mode). */
+int emu_url_auth(emu_req *r);
+
+/* The function a path parameter names (name, ARN or partial ARN, with the
+ * Qualifier query parameter): 0 and its name, or -1 with the error queued
+ * (ValidationException, ResourceNotFoundException for another region or a
+ * version other than $LATEST) in *rc. */
+int emu_resolve_function(emu_req *r, const char *ref, char name[EMU_FN_REF_MAX], int *rc);
+/* The parsed JSON body (an object), or NULL with the error queued in *rc. */
+cJSON *emu_body_object(emu_req *r, int *rc);
+
+
+/* fn_input.c: members of CreateFunction / UpdateFunctionConfiguration */
+void emu_verr_bad_name(emu_verr *v, const char *value, const char *member);
+/* Runtime, Role, Handler, Description, Timeout, MemorySize,
+ * EphemeralStorage, Environment, ImageConfig, Layers (takes e->mu). */
+void emu_input_config(emu *e, const cJSON *body, emu_fn_record *r, emu_verr *v);
+void emu_input_tags(const cJSON *body, emu_strv *tags, emu_verr *v);
+void emu_input_architectures(const cJSON *body, emu_fn_record *r, emu_verr *v);
+
+/* api_invoke.c */
+int emu_reply_admit_error(emu_req *r, emu_admit_rc rc, const char *name, const char *reason, const fl_err *err);
+/* The checks common to Invoke and InvokeWithResponseStream. */
+int emu_invoke_checks(emu_req *r, char name[EMU_FN_REF_MAX], const char **type, bool *tail, char **cc, int *rc);
+int emu_invoke_sync(emu *e, const char *name, emu_invoke *inv, emu_ticket *t, emu_admit_rc *arc, const char **reason,
+                    fl_err *err);
+/* Moves the result out of inv (and the base64 log tail when log64). */
+void emu_invoke_take_result(emu_function *fn, emu_invoke *inv, emu_result_kind *kind, fl_buf *body, fl_buf *log64);
+int emu_api_invoke_stream(emu_req *r);
+
+/* ---- asynchronous (Event) invokes (async.c) ---- */
+int emu_async_start(emu *e, fl_err *err);
+/* Stops the workers; events still queued are dropped (and logged). */
+void emu_async_stop(emu *e);
+/* Queues r's payload for name; answers 202 (takes cc). */
+int emu_async_submit(emu_req *r, const char *name, char *cc, const char *trace);
+
+/* ---- container images (image.c) ---- */
+/* Pulls (or finds in the cache) the image, fills the record's image fields. */
+int emu_image_take(emu *e, const char *uri, emu_fn_record *rec, emu_verr *v);
+char *emu_image_resolved_uri(const emu_fn_record *rec);
+/* "sha256:HEX" -> "sha256-HEX" (its directory under images/) */
+void emu_image_dir_name(const char *digest, char out[80]);
+/* Fills the image fields of c from the record and the image's config. */
+int emu_image_conf(emu *e, const emu_fn_record *r, emu_fn_conf *c, fl_err *err);
+
+/* ---- the functions' logs (logstore.c): CloudWatch Logs, in memory ---- */
+typedef struct emu_log_event {
+    uint64_t ts, seq;             /* seq: per group, from 0 */
+    uint32_t stream, len;
+    char msg[];
+} emu_log_event;
+typedef struct emu_log_stream {
+    char *name;
+    uint64_t created, first_ts, last_ts;
+    size_t events;                /* still kept */
+} emu_log_stream;
+typedef struct emu_log_group {
+    char *name;
+    uint64_t created, next_seq;
+    emu_log_event **ring;         /* oldest at head */
+    size_t cap, head, n, bytes;
+    emu_log_stream *streams;
+    size_t nstreams, capstreams;
+} emu_log_group;
+typedef struct emu_logstore {
+    pthread_mutex_t mu;           /* taken after a function's mu, never before */
+    emu_log_group **groups;
+    size_t n, group_max;
+} emu_logstore;
+/* The group called name, or NULL. ls->mu held. */
+emu_log_group *emu_logstore_group(emu_logstore *ls, const char *name);
+emu_logstore *emu_logstore_new(size_t group_max_bytes);
+void emu_logstore_free(emu_logstore *ls);
+/* One event: group /aws/lambda/FN, stream, its text. */
+void emu_logstore_put(emu_logstore *ls, const char *fn, const char *stream, const char *msg, size_t n);
+
+
+
+/* ---- the AWS event stream encoding (eventstream.c) ---- */
+typedef struct emu_es_header {
+    const char *name, *value;     /* string headers (type 7) */
+} emu_es_header;
+void emu_es_message(fl_buf *out, const emu_es_header *h, size_t nh, const void *payload, size_t n);
+/* An event: :event-type, :content-type, :message-type event. */
+void emu_es_event(fl_buf *out, const char *event_type, const char *content_type, const void *payload, size_t n);
+
+#define EMU_ES_MAX (24u << 20)
+#define EMU_ES_HEADERS_MAX 16
+typedef struct emu_es_hdr {
+    const char *name, *value;     /* into the decoded bytes */
+    size_t name_len, value_len;
+} emu_es_hdr;
+typedef struct emu_es_msg {
+    emu_es_hdr headers[EMU_ES_HEADERS_MAX]; /* the string ones */
+    size_t nheaders;
+    const uint8_t *payload;
+    size_t payload_len;
+} emu_es_msg;
+/* One message from the front of d: 1 (and *consumed), 0 when more bytes
+ * are needed, -1 when malformed (lengths, CRCs, header types). */
+int emu_es_decode(const uint8_t *d, size_t len, emu_es_msg *m, size_t *consumed);
 
 #endif

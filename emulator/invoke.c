@@ -20,6 +20,7 @@ emu_invoke *emu_invoke_new(fl_buf *payload, char *client_context, const char *tr
     *payload = (fl_buf){0};
     inv->client_context = client_context;
     inv->state = EMU_INV_QUEUED;
+    emu_cond_init(&inv->done);
     return inv;
 }
 
@@ -38,6 +39,8 @@ void emu_invoke_unref(emu_invoke *inv)
     fl_buf_free(&inv->result);
     fl_buf_free(&inv->log_tail);
     free(inv->client_context);
+    emu_stream_free(inv->stream);
+    pthread_cond_destroy(&inv->done);
     free(inv);
 }
 

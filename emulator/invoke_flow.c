@@ -25,6 +25,19 @@ static void unqueue(emu_function *fn, emu_invoke *inv)
     }
 }
 
+/* DONE: the caller wakes; a streaming caller gets the end of the stream,
+ * and the whole payload first when the runtime did not stream it. */
+static void finish(emu_invoke *inv)
+{
+    inv->state = EMU_INV_DONE;
+    if (inv->stream) {
+        if (inv->kind == EMU_RES_OK && !inv->stream->streamed && inv->result.len)
+            emu_stream_write(inv->stream, inv->result.data, inv->result.len, false);
+        emu_stream_end(inv->stream);
+    }
+    pthread_cond_broadcast(&inv->done);
+}
+
 emu_invoke *emu_dispatch(emu_sandbox *sb)
 {
     emu_function *fn = sb->fn;
@@ -40,7 +53,7 @@ emu_invoke *emu_dispatch(emu_sandbox *sb)
     emu_set_log_target(sb, inv);
     emu_log_linef(sb, "START RequestId: %s Version: %s", inv->id, EMU_VERSION);
     emu_ext_notify_invoke(sb, inv);
-    emu_function_wake(fn); /* a new deadline to watch */
+    emu_function_timer(fn, inv->deadline_us);
     return inv;
 }
 
@@ -58,10 +71,15 @@ void emu_complete(emu_sandbox *sb, emu_invoke *inv, emu_result_kind kind, const 
     emu_invoke_set_result(inv, kind, error_type, body);
     emu_invoke_ref(inv);
 
-    pthread_mutex_unlock(&fn->mu);
-    emu_logs_sync(sb, LOG_SYNC_US);
-    unsigned used = emu_sandbox_memory_mb(sb);
-    pthread_mutex_lock(&fn->mu);
+    unsigned used;
+    if (emu_logs_settled(sb) && emu_cg_has_memory(sb->cg)) {
+        used = emu_sandbox_memory_mb(sb); /* one pread */
+    } else {
+        pthread_mutex_unlock(&fn->mu);
+        emu_logs_sync(sb, LOG_SYNC_US);
+        used = emu_sandbox_memory_mb(sb);
+        pthread_mutex_lock(&fn->mu);
+    }
 
     if (used > sb->peak_mem_mb)
         sb->peak_mem_mb = used;
@@ -74,7 +92,7 @@ void emu_complete(emu_sandbox *sb, emu_invoke *inv, emu_result_kind kind, const 
     emu_log_line(sb, report.data, report.len);
     fl_buf_free(&report);
 
-    inv->state = EMU_INV_DONE;
+    finish(inv);
     snprintf(sb->last_id, sizeof sb->last_id, "%s", inv->id);
     if (sb->log_target == inv)
         emu_set_log_target(sb, NULL);
@@ -85,8 +103,8 @@ void emu_complete(emu_sandbox *sb, emu_invoke *inv, emu_result_kind kind, const 
     /* Lambda holds the sandbox until the runtime asks for the next event;
      * a runtime that never does is reset at this invoke's deadline. */
     sb->busy_until_us = inv->deadline_us;
-    pthread_cond_broadcast(&fn->cond);
-    emu_function_wake(fn);
+    sb->done_us = fl_mono_us();
+    emu_function_timer(fn, sb->busy_until_us);
     emu_invoke_unref(inv);
 }
 
@@ -94,8 +112,7 @@ void emu_fail_queued(emu_function *fn, emu_invoke *inv, emu_result_kind kind, co
 {
     unqueue(fn, inv);
     emu_invoke_set_result(inv, kind, error_type, body);
-    inv->state = EMU_INV_DONE;
-    pthread_cond_broadcast(&fn->cond);
+    finish(inv);
     emu_invoke_unref(inv); /* the queue's reference */
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -44,8 +45,11 @@ static void write_all(struct iovec *iov, int n)
 
 void emu_log_line(emu_sandbox *sb, const char *line, size_t n)
 {
-    struct iovec iov[2] = {{(void *)line, n}, {(void *)"\n", 1}};
-    write_all(iov, 2);
+    if (!sb->fn->env->quiet) {
+        struct iovec iov[2] = {{(void *)line, n}, {(void *)"\n", 1}};
+        write_all(iov, 2);
+    }
+    emu_logstore_put(sb->fn->env->logs, sb->fn->conf.name, sb->log_stream, line, n);
     if (sb->log_target)
         emu_tail_append(&sb->log_target->log_tail, line, n, EMU_LOG_TAIL);
 }
@@ -122,6 +126,7 @@ static void *log_main(void *arg)
         which[n++] = -1;
         if (poll(p, (nfds_t)n, -1) < 0)
             continue;
+        atomic_store(&sb->log_busy, 1); /* before any read: see emu_logs_sync */
         for (int k = 0; k < n; k++) {
             if (!p[k].revents)
                 continue;
@@ -142,6 +147,10 @@ static void *log_main(void *arg)
             pthread_cond_broadcast(&sb->log_cond);
             pthread_mutex_unlock(&sb->log_mu);
         }
+        /* a line without its newline yet waits here: only a sync (which
+         * flushes it before END) may let it out */
+        atomic_store(&sb->log_partial, lb[0].pending.len || lb[1].pending.len);
+        atomic_store(&sb->log_busy, 0);
     }
     for (int i = 0; i < 2; i++) {
         emu_linebuf_flush(&lb[i], emit, sb);
@@ -162,6 +171,7 @@ int emu_logs_start(emu_sandbox *sb, fl_err *err)
     for (int i = 0; i < 2; i++) {
         int fd = i ? sb->err_fd : sb->out_fd;
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        sb->peek_fd[i] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     }
     sb->log_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (sb->log_wake < 0)
@@ -178,6 +188,21 @@ static void poke(emu_sandbox *sb)
     uint64_t one = 1;
     ssize_t w = write(sb->log_wake, &one, sizeof one);
     (void)w;
+}
+
+/* Nothing written is still on its way: the pipes are empty and the reader
+ * holds nothing (it marks itself busy before it reads, and clears the mark
+ * once the lines are out; hence the mark is checked on both sides). */
+bool emu_logs_settled(emu_sandbox *sb)
+{
+    if (!sb->log_started || atomic_load(&sb->log_busy) || atomic_load(&sb->log_partial))
+        return !sb->log_started;
+    for (int i = 0; i < 2; i++) {
+        int n = 0;
+        if (sb->peek_fd[i] >= 0 && (ioctl(sb->peek_fd[i], FIONREAD, &n) || n))
+            return false;
+    }
+    return !atomic_load(&sb->log_busy);
 }
 
 void emu_logs_sync(emu_sandbox *sb, uint64_t timeout_us)

@@ -4,8 +4,8 @@
  * the server (extensions_api.c).
  *
  * One thread per connection: /next and /extension/event/next block their
- * thread until there is something to hand out; they wake on fn->cond and
- * notice a caller that went away. Every byte from the runtime is bounded:
+ * thread until there is something to hand out; they wake on the sandbox's
+ * (or the function's) condition and notice a caller that went away. Every byte from the runtime is bounded:
  * bodies by the Lambda limits, headers by libmicrohttpd's memory limit. */
 #include <microhttpd.h>
 #include <stdio.h>
@@ -45,7 +45,8 @@ static void next_headers(const emu_sandbox *sb, const emu_invoke *inv, fl_header
 }
 
 /* GET /runtime/invocation/next: blocks (no timeout, as on Lambda) until
- * an invoke is queued for this function. */
+ * an invoke is queued for this function. Meanwhile the sandbox is idle:
+ * the first in line for the next invoke, and frozen after a while. */
 static int handle_next(emu_sandbox *sb, struct MHD_Connection *c)
 {
     emu_function *fn = sb->fn;
@@ -63,10 +64,10 @@ static int handle_next(emu_sandbox *sb, struct MHD_Connection *c)
                                       id);
     }
     sb->next_waiters++;
-    sb->busy_until_us = 0;
-    emu_function_wake(fn);
+    sb->busy_until_us = 0; /* a stale timer only makes the controller look again */
     while (!sb->closing && !can_dispatch(sb)) {
-        emu_cond_wait_until(&fn->cond, &fn->mu, fl_mono_us() + WAIT_SLICE_US);
+        emu_pool_idle_push(fn, sb);
+        emu_cond_wait_until(&sb->cond, &fn->mu, fl_mono_us() + WAIT_SLICE_US);
         if (sb->closing || can_dispatch(sb))
             break;
         pthread_mutex_unlock(&fn->mu);
@@ -75,11 +76,13 @@ static int handle_next(emu_sandbox *sb, struct MHD_Connection *c)
         if (!alive)
             break;
     }
+    emu_pool_idle_remove(fn, sb);
     sb->next_waiters--;
     if (sb->closing || !can_dispatch(sb)) {
         pthread_mutex_unlock(&fn->mu);
         return MHD_NO; /* sandbox going away, or the caller left: drop the connection */
     }
+    emu_sandbox_thaw(sb);
     emu_invoke *inv = emu_dispatch(sb);
     fl_headers h = {0};
     next_headers(sb, inv, &h);
@@ -157,6 +160,10 @@ static int claim(emu_sandbox *sb, struct MHD_Connection *c, emu_rapi_req *r)
         r->streaming = mode != NULL;
         if (r->streaming)
             r->limit = EMU_STREAM_MAX;
+        if (r->streaming && inv->stream) {
+            r->to_stream = true;
+            emu_stream_begin(inv->stream, emu_header(c, "Content-Type"));
+        }
     }
     const char *cl = emu_header(c, "Content-Length");
     uint64_t len;
@@ -176,7 +183,11 @@ static void body_chunk(emu_sandbox *sb, emu_rapi_req *r, const char *data, size_
 {
     if (r->too_large)
         return;
-    if (r->body.len + n <= r->limit) {
+    if (r->to_stream && r->inv->stream->total + n <= r->limit) {
+        emu_stream_write(r->inv->stream, data, n, true); /* a reader that left: the bytes go nowhere */
+        return;
+    }
+    if (!r->to_stream && r->body.len + n <= r->limit) {
         fl_buf_append(&r->body, data, n);
         return;
     }

@@ -76,10 +76,16 @@ static int read_info(int fd, pid_t *pid, fl_err *err)
 static int build_argv(emu_function *fn, emu_sandbox *sb, const char *bootstrap, emu_strv *argv, fl_err *err)
 {
     static const char *const skip_root[] = {"proc", "dev", "tmp", "opt", "var", "run", NULL};
+    static const char *const skip_image[] = {"proc", "dev", "tmp", NULL};
     static const char *const skip_var[] = {"task", "runtime", NULL};
+    const emu_fn_conf *c = &fn->conf;
+    const char *hide[] = {"/root", "/home", fn->env->state_root, NULL};
     emu_host_entry *root = NULL, *var = NULL;
     size_t nroot = 0, nvar = 0;
-    if (emu_host_entries("/", skip_root, &root, &nroot, err) || emu_host_entries("/var", skip_var, &var, &nvar, err)) {
+    int rc = c->rootfs ? emu_host_entries(c->rootfs, skip_image, &root, &nroot, err)
+                       : emu_host_entries("/", skip_root, &root, &nroot, err) ||
+                             emu_host_entries("/var", skip_var, &var, &nvar, err);
+    if (rc) {
         emu_host_entries_free(root, nroot);
         return -1;
     }
@@ -96,6 +102,11 @@ static int build_argv(emu_function *fn, emu_sandbox *sb, const char *bootstrap, 
         .nvar = nvar,
         .info_fd = 3,
         .block_fd = 4,
+        .tmp_mb = fn->conf.ephemeral_mb ? fn->conf.ephemeral_mb : EMU_EPHEMERAL_DEFAULT,
+        .rootfs = c->rootfs,
+        .workdir = c->rootfs ? c->workdir : NULL,
+        .argv = c->rootfs ? (const char *const *)c->argv.v : NULL,
+        .hide = hide,
     };
     emu_bwrap_args(&spec, argv);
     emu_strv_free(&env);
@@ -110,10 +121,16 @@ static emu_sandbox *sandbox_new(emu_function *fn, unsigned seq, emu_invoke *targ
     sb->fn = fn;
     sb->seq = seq;
     sb->pidfd = sb->ns_pidfd = sb->block_fd = sb->out_fd = sb->err_fd = sb->log_wake = -1;
+    sb->peek_fd[0] = sb->peek_fd[1] = -1;
     sb->log_target = target;
     pthread_mutex_init(&sb->log_mu, NULL);
     emu_cond_init(&sb->log_cond);
+    emu_cond_init(&sb->cond);
     emu_new_log_stream(sb->log_stream);
+    /* named after the function and its log stream: unique, and findable */
+    char name[EMU_FN_REF_MAX + 24];
+    snprintf(name, sizeof name, "%s-%.16s", fn->conf.name, strchr(sb->log_stream, ']') + 1);
+    sb->cg = emu_cg_new(fn->env->cg, name, fn->conf.memory_mb);
     return sb;
 }
 
@@ -133,7 +150,10 @@ static int start_bwrap(emu_function *fn, emu_sandbox *sb, const char *bootstrap,
     if (build_argv(fn, sb, bootstrap, &argv, err))
         goto out;
     const int child[EMU_SPAWN_FDS] = {devnull, out[1], errp[1], info[1], block[0]};
-    if (emu_spawn(fn->bwrap, argv.v, child, &sb->bwrap_pid, err))
+    emu_spawn_extra x = {.cg_fds = sb->cg ? sb->cg->procs_fd : NULL, .ncg = sb->cg ? sb->cg->nprocs : 0};
+    if (!emu_cg_has_memory(sb->cg))
+        x.rlimit_data = (uint64_t)fn->conf.memory_mb << 20; /* the last resort */
+    if (emu_spawn(fn->env->bwrap, argv.v, child, &x, &sb->bwrap_pid, err))
         goto out;
     sb->spawn_us = fl_mono_us();
     sb->out_fd = out[0], out[0] = -1;
@@ -206,10 +226,11 @@ void emu_sandbox_kill(emu_sandbox *sb)
     signal_pid(sb->ns_pidfd, sb->ns_pid, SIGKILL);
     if (sb->bwrap_pid > 0)
         kill(sb->bwrap_pid, SIGKILL);
+    emu_sandbox_thaw(sb); /* a frozen (cgroup v1) task only dies once thawed */
 }
 
 /* The bootstrap is the child of the sandbox's pid 1 (bwrap's init). */
-static pid_t runtime_pid(const emu_sandbox *sb)
+pid_t emu_sandbox_runtime_pid(const emu_sandbox *sb)
 {
     DIR *d = opendir("/proc");
     if (!d)
@@ -238,7 +259,7 @@ static pid_t runtime_pid(const emu_sandbox *sb)
 
 void emu_sandbox_term_runtime(emu_sandbox *sb)
 {
-    pid_t pid = runtime_pid(sb);
+    pid_t pid = emu_sandbox_runtime_pid(sb);
     if (pid <= 0)
         return;
     fl_info("sandbox %u: SIGTERM to the runtime (pid %d), %u ms to exit", sb->seq, (int)pid,
@@ -279,6 +300,8 @@ bool emu_sandbox_wait_exit(emu_sandbox *sb, uint64_t timeout_us)
 
 unsigned emu_sandbox_memory_mb(const emu_sandbox *sb)
 {
+    if (emu_cg_has_memory(sb->cg))
+        return (unsigned)((emu_cg_peak_bytes(sb->cg) + (1u << 20) - 1) >> 20);
     return emu_proc_memory_mb(sb->pidns);
 }
 
@@ -301,6 +324,8 @@ void emu_sandbox_destroy(emu_sandbox *sb)
         close_fd(&sb->err_fd);
     }
     close_fd(&sb->log_wake);
+    close_fd(&sb->peek_fd[0]);
+    close_fd(&sb->peek_fd[1]);
     close_fd(&sb->pidfd);
     close_fd(&sb->ns_pidfd);
     emu_ext_free_all(sb);
@@ -308,5 +333,7 @@ void emu_sandbox_destroy(emu_sandbox *sb)
     emu_invoke_unref(sb->log_target);
     pthread_mutex_destroy(&sb->log_mu);
     pthread_cond_destroy(&sb->log_cond);
+    pthread_cond_destroy(&sb->cond);
+    emu_cg_free(sb->cg);
     free(sb);
 }

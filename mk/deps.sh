@@ -5,8 +5,10 @@ set -eu
 pkgs="gcc make pkg-config dpkg-dev file zip unzip xz-utils ca-certificates \
  libcurl4-openssl-dev libcjson-dev libarchive-dev libmicrohttpd-dev libssl-dev \
  libcriterion-dev musl-tools gcc-aarch64-linux-gnu qemu-user-static \
- clang libclang-rt-14-dev valgrind bubblewrap umoci skopeo docker-registry awscli \
+ clang libclang-rt-14-dev valgrind bubblewrap umoci skopeo docker-registry awscli nodejs \
  curl python3 procps iproute2 psmisc"
+# npm: Debian's package, unless a Node.js that bundles its own is installed
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

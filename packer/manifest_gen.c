@@ -8,6 +8,7 @@
 #include "packer/internal.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define RUNTIME_PATH "/opt/bin:/usr/local/bin:/usr/bin:/bin"
 
 static bool is_file(const pk_index *ix, const char *path)
 {
@@ -107,6 +108,16 @@ static char *map_list(const char *root, const char *list)
     return fl_buf_steal(&b);
 }
 
+/* The image's PATH under the task root, then the runtime's own directories
+ * (Lambda's PATH, /opt/bin for layers) for what the image does not have. */
+static char *runtime_path(const char *root, const char *image_path)
+{
+    char *mapped = map_list(root, image_path);
+    char *p = fl_xasprintf("%s:%s", mapped, RUNTIME_PATH);
+    free(mapped);
+    return p;
+}
+
 /* A value that is an absolute path (or a ':' list of them) of which at least
  * one exists in the image: the function means its own files. */
 static bool names_image_paths(const pk_index *ix, const char *v)
@@ -200,7 +211,7 @@ static void relocate_env(const pk_image *img, const pk_index *ix, const pk_reloc
         const char *v = eq + 1;
         char *nv = NULL;
         if (!strcmp(key, "PATH"))
-            nv = map_list(root, v);
+            nv = runtime_path(root, v);
         else if (!strcmp(key, "fprocess") || !strcmp(key, "function_process"))
             nv = map_command(ix, root, v);
         else if (strcmp(key, "LD_LIBRARY_PATH") && strcmp(key, "PWD") && strcmp(key, "TMPDIR") &&
@@ -217,7 +228,7 @@ static void relocate_env(const pk_image *img, const pk_index *ix, const pk_reloc
         free(key);
     }
     if (!pk_env_get(*env, "PATH")) {
-        char *p = map_list(root, DEFAULT_PATH);
+        char *p = runtime_path(root, DEFAULT_PATH);
         env_set(env, "PATH", p);
         free(p);
     }
@@ -250,13 +261,11 @@ int pk_manifest_build(const pk_image *img, const pk_index *ix, const pk_reloc *r
     } else if (found) {
         free(argv[0]);
         argv[0] = fl_xasprintf("%s/%s", root, found);
+    } else if (fl_str_has_prefix(argv[0], "/opt/")) {
+        /* not in the image, but where Lambda mounts layers: kept as it is */
+        note(notes, "the image's command %s is not in the image: a layer must provide it", argv[0]);
     } else {
         note(notes, "the image's command %s is not a file in the image: the function will not start", argv[0]);
-        if (argv[0][0] == '/') {
-            char *a = fl_xasprintf("%s%s", root, argv[0]);
-            free(argv[0]);
-            argv[0] = a;
-        }
     }
     free(found);
     m->argv = argv;
@@ -294,12 +303,15 @@ int pk_manifest_build(const pk_image *img, const pk_index *ix, const pk_reloc *r
             char link[32], *norm = NULL;
             pk_reloc_link_path(i, link);
             m->links[i].path = fl_xstrdup(link);
-            m->links[i].target = fl_xasprintf("%s%s", root, rel->interps[i]);
-            if (pk_path_norm(rel->interps[i], &norm, NULL, NULL) || !is_file(ix, norm))
-                note(notes, "the ELF interpreter %s is not in the image: its programs will not start",
-                     rel->interps[i]);
+            bool in_image = pk_path_norm(rel->interps[i], &norm, NULL, NULL) == 0 && is_file(ix, norm);
+            /* the image's interpreter, else the runtime's own (from Lambda's
+             * root or a layer) */
+            m->links[i].target = in_image ? fl_xasprintf("%s%s", root, rel->interps[i]) : fl_xstrdup(rel->interps[i]);
+            if (in_image)
+                note(notes, "interpreter %s -> %s (a link the bootstrap makes)", rel->interps[i], link);
             else
-                note(notes, "ELF interpreter %s -> %s (a link the bootstrap makes)", rel->interps[i], link);
+                note(notes, "the interpreter %s is not in the image: %s links to the runtime's own", rel->interps[i],
+                     link);
             free(norm);
         }
         m->nlinks = rel->ninterps;

@@ -107,7 +107,7 @@ typedef struct packer_options {
     bool ignore_limits;        /* write a zip over Lambda's limits anyway */
     uint64_t max_bytes;        /* 0: default (8 GiB of uncompressed layers) */
     uint64_t max_entries;      /* 0: default (2,000,000 tar entries) */
-    int compression_level;     /* deflate level 1-9; 0: default (6) */
+    int compression_level;     /* deflate level 1-9; 0: default (4) */
     /* registry */
     const char *creds;         /* USER:PASS */
     const char *docker_config; /* a docker config.json */

@@ -3,8 +3,9 @@
  *  - ELF programs: PT_INTERP ("/lib/ld-musl-x86_64.so.1") is rewritten in
  *    place to a path of at most the same length under /tmp ("/tmp/fl-ld0",
  *    NUL-padded); the bootstrap links that path to the packaged loader at init.
- *  - Scripts: an absolute interpreter in the shebang gets the task root in
- *    front, so the image's interpreter runs, not the host's.
+ *  - Scripts: an absolute interpreter in the shebang becomes such a link
+ *    too, so the image's interpreter runs when the image has one, and the
+ *    runtime's own otherwise (an image of scripts for a layer's runtime).
  *  - The loader's configuration (ld.so.conf, ld-musl-*.path) is collected so
  *    the manifest's LD_LIBRARY_PATH names the image's library directories. */
 #include <stdlib.h>
@@ -39,15 +40,15 @@ void pk_reloc_free(pk_reloc *r)
     r->ninterps = r->nproblems = 0;
 }
 
-static size_t interp_index(pk_reloc *r, const char *interp)
+static size_t interp_index(pk_reloc *r, const char *interp, bool elf_loader)
 {
     for (size_t i = 0; i < r->ninterps; i++)
         if (!strcmp(r->interps[i], interp))
             return i;
     pk_strv_push(&r->interps, interp);
-    if (strstr(interp, "ld-musl"))
+    if (elf_loader && strstr(interp, "ld-musl"))
         r->saw_musl = true;
-    else
+    else if (elf_loader)
         r->saw_glibc = true;
     return r->ninterps++;
 }
@@ -67,7 +68,7 @@ static void elf(pk_reloc *r, const char *path, unsigned char *head, size_t n, ui
     if (fl_str_has_prefix(interp, LINK_PREFIX))
         return; /* packed before */
     char link[32];
-    pk_reloc_link_path(interp_index(r, interp), link);
+    pk_reloc_link_path(interp_index(r, interp, true), link);
     if (pk_elf_set_interp(head, n, &info, link, &e)) {
         problem(r, path, "its ELF interpreter path is too short to rewrite");
         return;
@@ -75,7 +76,8 @@ static void elf(pk_reloc *r, const char *path, unsigned char *head, size_t n, ui
     r->elf_rewritten++;
 }
 
-/* "#!/usr/bin/env python3" -> "#!/var/task/usr/bin/env python3". */
+/* "#!/usr/bin/env python3" -> "#!/tmp/fl-ld1 python3", the link naming the
+ * image's /usr/bin/env when it has one. */
 static void shebang(pk_reloc *r, const char *path, const unsigned char *head, size_t n, fl_buf *out,
                     bool *replaced)
 {
@@ -88,27 +90,27 @@ static void shebang(pk_reloc *r, const char *path, const unsigned char *head, si
     if (i >= line || h[i] != '/')
         return;
     size_t rootlen = strlen(r->root);
-    if (!strncmp(h + i, r->root, rootlen) && h[i + rootlen] == '/')
+    if ((!strncmp(h + i, r->root, rootlen) && h[i + rootlen] == '/') || !strncmp(h + i, LINK_PREFIX, strlen(LINK_PREFIX)))
         return;
     size_t tok = i;
     while (tok < line && h[tok] != ' ' && h[tok] != '\t' && h[tok] != '\r')
         tok++;
     char *interp = fl_xstrndup(h + i, tok - i);
-    bool runtime = pk_path_is_runtime(interp);
-    free(interp);
-    if (runtime)
+    if (pk_path_is_runtime(interp)) {
+        free(interp);
         return;
+    }
     if (!nl && n > SHEBANG_MAX) {
         problem(r, path, "its #! line is longer than the kernel reads");
+        free(interp);
         return;
     }
-    if (line + rootlen > SHEBANG_MAX) {
-        problem(r, path, "its #! line would be too long with the task root in front");
-        return;
-    }
+    char link[32];
+    pk_reloc_link_path(interp_index(r, interp, false), link);
+    free(interp);
     fl_buf_append(out, h, i);
-    fl_buf_puts(out, r->root);
-    fl_buf_append(out, h + i, n - i);
+    fl_buf_puts(out, link);
+    fl_buf_append(out, h + tok, n - tok);
     *replaced = true;
     r->scripts_rewritten++;
 }

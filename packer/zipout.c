@@ -76,7 +76,7 @@ int pk_zip_open(pk_zip **out, const pk_zip_opts *o, fl_err *err)
     z->head = fl_xmalloc(HEAD);
     z->buf = fl_xmalloc(BUF);
     z->a = archive_write_new();
-    char level[2] = {(char)('0' + (o->level >= 1 && o->level <= 9 ? o->level : 6)), 0};
+    char level[2] = {(char)('0' + (o->level >= 1 && o->level <= 9 ? o->level : PK_ZIP_LEVEL_DEFAULT)), 0};
     if (archive_write_set_format_zip(z->a) != ARCHIVE_OK ||
         archive_write_set_format_option(z->a, "zip", "compression-level", level) != ARCHIVE_OK ||
         archive_write_set_bytes_per_block(z->a, BUF) ||

@@ -93,3 +93,47 @@ def body():
 print(eval(sys.argv[2]))
 PY
 }
+
+# ---- the emulator as a service (tests/integration/emulate_api*.sh etc.) ----
+# make_zip DIR ZIP: zips a task root (symlinks kept as symlinks).
+make_zip() { (cd "$1" && rm -f "$2" && zip -qry "$2" .); }
+# start_service [ARGS...]: faas-lambda emulate with its state in ${STATE:-$T/state}
+# on a free port; sets ENDPOINT and EMU_PID; stderr to ${EMU_LOG:-$T/emulate.log}.
+start_service() {
+  local port; port=$(free_port)
+  ENDPOINT=http://127.0.0.1:$port
+  "$FL" emulate --state-dir "${STATE:-$T/state}" --listen "127.0.0.1:$port" "$@" 2>>"${EMU_LOG:-$T/emulate.log}" &
+  EMU_PID=$!; _pids+=($EMU_PID)
+  local i
+  for ((i = 0; i < 1000; i++)); do
+    curl -s -o /dev/null --max-time 1 "$ENDPOINT/" && return 0
+    kill -0 "$EMU_PID" 2>/dev/null || fail "the emulator exited: $(tail -n 5 "${EMU_LOG:-$T/emulate.log}")"
+    sleep 0.01
+  done
+  fail "nothing answered at $ENDPOINT/: $(tail -n 5 "${EMU_LOG:-$T/emulate.log}")"
+}
+# stop_service: SIGTERM and wait; EMU_RC is its exit status.
+stop_service() { EMU_RC=0; kill -TERM "$EMU_PID"; wait "$EMU_PID" || EMU_RC=$?; }
+# aws_logs ARGS...: the AWS CLI's CloudWatch Logs commands against $ENDPOINT.
+aws_logs() {
+  AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=secret AWS_DEFAULT_REGION=us-east-1 \
+  AWS_PAGER="" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+    "$AWS" --endpoint-url "$ENDPOINT" logs "$@"
+}
+# expect_cli_error CODE TYPE MESSAGE-PART CMD...: the AWS CLI fails with exit
+# status CODE (254: the service said no; 252: the CLI refused the parameters)
+# naming TYPE and MESSAGE-PART.
+expect_cli_error() {
+  local code=$1 type=$2 msg=$3 rc=0; shift 3
+  "$@" >"$T/cli.out" 2>"$T/cli.err" || rc=$?
+  [ "$rc" -eq "$code" ] || fail "[$*]: exit status $rc, expected $code: $(cat "$T/cli.err")"
+  [ -z "$type" ] || assert_contains "[$*]: error type" "$(cat "$T/cli.err")" "($type)"
+  assert_contains "[$*]: message" "$(cat "$T/cli.err")" "$msg"
+}
+ROLE=arn:aws:iam::000000000000:role/lambda-role
+# create_fn NAME ZIP [ARGS...]: CreateFunction with the CLI (provided.al2023).
+create_fn() {
+  local name=$1 zip=$2; shift 2
+  aws_lambda create-function --function-name "$name" --runtime provided.al2023 --handler function.handler \
+    --role "$ROLE" --zip-file "fileb://$zip" "$@"
+}

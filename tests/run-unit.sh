@@ -6,8 +6,13 @@ set -u
 fail=0
 log=$(mktemp)
 for t in "$@"; do
-  "$t" --jobs 2 --short-filename >"$log" 2>&1 || { echo "FAILED: $t" >&2; fail=1; }
-  grep -v '^\[----\]' "$log" | grep -E 'Synthesis|FAIL|Crash' || true
+  if "$t" --jobs 2 --short-filename >"$log" 2>&1; then
+    grep -E 'Synthesis' "$log" || true
+  else
+    tail -n 40 "$log" >&2
+    echo "FAILED: $t" >&2
+    fail=1
+  fi
   if grep -qE 'ERROR: (Leak|Address)Sanitizer|runtime error:' "$log"; then
     grep -E -A20 'ERROR: (Leak|Address)Sanitizer|runtime error:' "$log" | head -60 >&2
     echo "FAILED (sanitizer report): $t" >&2

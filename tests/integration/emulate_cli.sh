@@ -5,7 +5,8 @@
 . "$FL_TOP/tests/fixtures/rapi_lib.sh"
 
 "$FL" emulate --help >"$T/help" || fail "--help failed"
-assert_contains "help" "$(cat "$T/help")" "usage: faas-lambda emulate --task-root DIR"
+assert_contains "help" "$(cat "$T/help")" "usage: faas-lambda emulate [--state-dir DIR] [--listen ADDR] [OPTIONS]"
+assert_contains "help" "$(cat "$T/help")" "faas-lambda emulate --task-root DIR [--name NAME] [OPTIONS]"
 assert_contains "help" "$(cat "$T/help")" "aws --endpoint-url http://127.0.0.1:9000 lambda invoke"
 
 mkdir -p "$T/task"
@@ -17,7 +18,13 @@ refuse() {
   assert_eq "exit status for [$*]" 2 "$rc"
   assert_contains "message for [$*]" "$(cat "$T/err")" "$why"
 }
-refuse "--task-root DIR is required"
+refuse "describe the --task-root function: give --task-root DIR too" --name x
+refuse "--auth strict needs --access-key ID and --secret-key KEY" --auth strict
+refuse "--auth 'loose': expected none or strict" --auth loose
+refuse "--cgroups 'v3': expected auto, v1, v2 or none" --cgroups v3
+refuse "--freeze-after '5h'" --freeze-after 5h
+refuse "--async-retry-delays '1s': expected two durations" --async-retry-delays 1s
+refuse "--concurrency-limit '0'" --concurrency-limit 0
 refuse "not a loopback address" --task-root "$T/task" --listen 0.0.0.0:9000
 refuse "not a loopback address" --task-root "$T/task" --listen 192.168.1.1:9000
 refuse "is not an IP address" --task-root "$T/task" --listen localhost:9000
@@ -52,7 +59,7 @@ wait_log "$T/emu.log" "POST http://127.0.0.1:"
 ENDPOINT=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/emu.log" | head -1)
 [ "$ENDPOINT" != "http://127.0.0.1:0" ] || fail "port 0 was not resolved"
 assert_eq "status" 404 "$(post_invoke nope '{}')"
-assert_eq "error body" '{"Type":"User","message":"Function not found: arn:aws:lambda:eu-west-1:000000000000:function:nope"}' "$(cat "$T/body")"
+assert_eq "error body" '{"Type":"User","Message":"Function not found: arn:aws:lambda:eu-west-1:000000000000:function:nope"}' "$(cat "$T/body")"
 assert_eq "status" 404 "$(post_invoke 'arn:aws:lambda:us-east-1:000000000000:function:regional' '{}')"
 # SIGINT (Ctrl-C) stops it as SIGTERM does, even from a background job,
 # whose SIGINT the shell ignores

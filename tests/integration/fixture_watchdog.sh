@@ -214,4 +214,18 @@ kill -TERM "$PID"
 reap "$PID"
 assert_eq "SIGTERM when never ready" 0 "$RC"
 
+echo "== mode=serializing: the function runs per request, as of-watchdog runs it"
+printf '#!/bin/sh\nread -r name\necho "Hello, $name ($Http_Method $Http_Path $Http_Query)"\n' > "$T/fn.sh"
+printf '#!/bin/sh\necho broken >&2\nexit 2\n' > "$T/bad.sh"
+chmod +x "$T/fn.sh" "$T/bad.sh"
+start_fixture fn mode=serializing fprocess="$T/fn.sh" content_type=text/plain
+wait_http "$URL/_/health"
+assert_eq "function answer" "Hello, world (POST /hi x=1)" "$(curl -s -d world "$URL/hi?x=1")"
+assert_eq "controls still apply" 418 "$(status -H 'X-Fixture-Status: 418' -H 'X-Fixture-Body: t' "$URL/")"
+kill -TERM "$PID"; reap "$PID"
+start_fixture bad mode=serializing fprocess="$T/bad.sh"
+wait_http "$URL/_/health"
+assert_eq "failing function" 500 "$(status -d x "$URL/")"
+kill -TERM "$PID"; reap "$PID"
+
 echo "all fixture-watchdog checks passed"

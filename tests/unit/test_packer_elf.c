@@ -125,29 +125,39 @@ static char *reloc_script(pk_reloc *r, const char *script, uint32_t mode)
 Test(reloc, shebangs)
 {
     pk_reloc r = reloc();
+    /* Absolute interpreters become relocation links, numbered in order of
+     * discovery; the manifest points each at the image's copy or the
+     * runtime's own. */
     static const char *cases[][2] = {
-        {"#!/bin/sh\necho hi\n", "#!/var/task/bin/sh\necho hi\n"},
-        {"#! /usr/bin/env python3\nprint(1)\n", "#! /var/task/usr/bin/env python3\nprint(1)\n"},
+        {"#!/bin/sh\necho hi\n", "#!/tmp/fl-ld0\necho hi\n"},
+        {"#! /usr/bin/env python3\nprint(1)\n", "#! /tmp/fl-ld1 python3\nprint(1)\n"},
         {"#!/var/task/bin/sh\n", "#!/var/task/bin/sh\n"},
         {"#!sh\n", "#!sh\n"},
         {"#!/tmp/x\n", "#!/tmp/x\n"},
-        {"#!/bin/bash", "#!/var/task/bin/bash"},
+        {"#!/bin/bash", "#!/tmp/fl-ld2"},
+        {"#!/bin/sh -e\n", "#!/tmp/fl-ld0 -e\n"},
+        {"#!/tmp/fl-ld0\n", "#!/tmp/fl-ld0\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *s = reloc_script(&r, cases[i][0], 0755);
         cr_assert_str_eq(s, cases[i][1], "[%s] gave [%s]", cases[i][0], s);
         free(s);
     }
+    cr_assert_eq(r.ninterps, 3);
+    cr_assert_str_eq(r.interps[0], "/bin/sh");
+    cr_assert_str_eq(r.interps[1], "/usr/bin/env");
+    cr_assert_str_eq(r.interps[2], "/bin/bash");
+    cr_assert(!r.saw_glibc && !r.saw_musl, "script interpreters are not ELF loaders");
     /* not executable: left alone */
     char *s = reloc_script(&r, "#!/bin/sh\n", 0644);
     cr_assert_str_eq(s, "#!/bin/sh\n");
     free(s);
-    cr_assert_eq(r.scripts_rewritten, 3);
-    /* a line that would become too long is reported, not cut */
+    cr_assert_eq(r.scripts_rewritten, 4);
+    /* a first line longer than the kernel reads is reported, not cut */
     char longline[300] = "#!/";
-    memset(longline + 3, 'a', 250);
-    longline[253] = '\n';
-    longline[254] = 0;
+    memset(longline + 3, 'a', 280);
+    longline[283] = '\n';
+    longline[284] = 0;
     s = reloc_script(&r, longline, 0755);
     cr_assert_str_eq(s, longline);
     free(s);
