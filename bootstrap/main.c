@@ -11,6 +11,7 @@
 typedef struct shutdown_ctx {
     boot_watchdog *wd;
     uint64_t budget_ms;
+    sigset_t stop;
 } shutdown_ctx;
 
 /* SIGTERM (Lambda's shutdown) and SIGINT are blocked in every thread and
@@ -19,12 +20,8 @@ typedef struct shutdown_ctx {
 static void *signal_thread(void *arg)
 {
     shutdown_ctx *c = arg;
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
     int sig = 0;
-    sigwait(&set, &sig);
+    sigwait(&c->stop, &sig);
     fl_info("%s received: stopping the watchdog", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     boot_watchdog_stop(c->wd, c->budget_ms);
     _exit(0);
@@ -69,12 +66,8 @@ int main(void)
 {
     uint64_t t0 = fl_mono_us();
     fl_log_init("bootstrap", FL_LOG_INFO);
-    signal(SIGPIPE, SIG_IGN);
-    sigset_t block;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &block, NULL);
+    sigset_t stop; /* taken by the signal thread */
+    fl_signals_take_stop(&stop);
 
     boot_config cfg;
     const char *type;
@@ -92,7 +85,7 @@ int main(void)
         fl_warn("no internal extension (%s): Lambda will not send SIGTERM at shutdown", err.msg);
 
     boot_watchdog *wd = boot_watchdog_new(&cfg);
-    shutdown_ctx sc = {wd, cfg.shutdown_ms};
+    shutdown_ctx sc = {wd, cfg.shutdown_ms, stop};
     start_signal_thread(&sc);
     if (boot_watchdog_start(wd, &type, &err))
         return init_failed(rt, type, err.msg);

@@ -281,13 +281,8 @@ int cmd_emulate(int argc, char **argv)
         return cli_usage_error("emulate", "%s", err.msg);
     }
 
-    /* Signals are taken by sigwait below; every thread inherits the mask. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sigset_t stop; /* taken by sigwait below */
+    fl_signals_take_stop(&stop);
 
     emu *e;
     if (emu_start(&cfg, &e, &err)) {

@@ -85,6 +85,13 @@ void fl_log(int level, const char *fmt, ...) FL_PRINTF(2, 3);
 #define fl_info(...) fl_log(FL_LOG_INFO, __VA_ARGS__)
 #define fl_debug(...) (fl_log_level() >= FL_LOG_DEBUG ? fl_log(FL_LOG_DEBUG, __VA_ARGS__) : (void)0)
 
+/* ---- signals ---- */
+#include <signal.h>
+/* For daemons that stop on SIGINT/SIGTERM taken with sigwait: blocks both in
+ * the calling thread (threads started later inherit the mask), ignores
+ * SIGPIPE (peers hang up), and fills stop with the two for sigwait. */
+void fl_signals_take_stop(sigset_t *stop);
+
 /* ---- time ---- */
 uint64_t fl_wall_ms(void);  /* Unix epoch, milliseconds */
 uint64_t fl_mono_us(void);  /* monotonic, microseconds */
@@ -104,6 +111,22 @@ bool fl_status_set_has(const fl_status_set *set, int status);
 bool fl_status_set_empty(const fl_status_set *set);
 /* "OK" for 200 etc.; "Unknown" when the code has no standard reason. */
 const char *fl_http_reason(int status);
+
+/* ---- percent-encoding (percent.c) ---- */
+#define FL_PCT_PLUS 1u   /* '+' decodes to a space (query strings, forms) */
+#define FL_PCT_STRICT 2u /* a malformed escape or a NUL fails (-1); else they are kept */
+/* Appends the decoding of s[0..n) to out (NUL-terminated). */
+int fl_pct_decode(const char *s, size_t n, unsigned flags, fl_buf *out);
+/* AWS's URI encoding (SigV4): every byte but A-Z a-z 0-9 - _ . ~ (and '/'
+ * when keep_slash) as %XX, upper-case. Appends. */
+void fl_aws_uri_encode(fl_buf *out, const char *s, size_t n, bool keep_slash);
+/* SigV4's canonical URI of a path as sent: dot segments and empty segments
+ * removed (every service but S3: normalize), then URI-encoded once more, so
+ * a client's %3A becomes %253A. Appends. */
+void fl_aws_canonical_uri(const char *path, size_t n, bool normalize, fl_buf *out);
+/* SigV4's canonical query of a raw query: each name and value decoded then
+ * encoded AWS's way, sorted by name, then value. Appends. */
+void fl_aws_canonical_query(const char *raw, size_t n, fl_buf *out);
 
 /* ---- files ---- */
 /* Reads a whole file, refusing more than max bytes. */

@@ -27,21 +27,10 @@ static int set_reserved(emu_req *r, const char *name, int reserved, int *rc)
                               "UnreservedConcurrentExecution below its minimum value of [0].");
     } else {
         rec->reserved = reserved;
-        char rel[EMU_FN_REF_MAX + 32];
-        snprintf(rel, sizeof rel, "functions/%s.json", name);
-        cJSON *doc = emu_record_to_state(rec);
-        int w = rec->external ? 0 : emu_store_write_json(e->store, rel, doc, &err);
-        cJSON_Delete(doc);
-        if (w) {
+        if (emu_record_persist(e, rec, &err)) {
             *rc = emu_reply_error(r, 500, "ServiceException", "%s", err.msg);
         } else {
-            pthread_mutex_lock(&e->mu);
-            en = emu_find(e, name);
-            if (en) {
-                emu_entry_replace(e, en, rec, false);
-                rec = NULL;
-            }
-            pthread_mutex_unlock(&e->mu);
+            emu_record_install(e, &rec, false);
             ret = 0;
         }
     }

@@ -13,18 +13,6 @@
 #include "emulator/internal.h"
 #include "shim/shim.h"
 
-static int persist(emu *e, const emu_fn_record *rec, fl_err *err)
-{
-    if (rec->external)
-        return 0;
-    cJSON *doc = emu_record_to_state(rec);
-    char rel[EMU_FN_REF_MAX + 32];
-    snprintf(rel, sizeof rel, "functions/%s.json", rec->name);
-    int rc = emu_store_write_json(e->store, rel, doc, err);
-    cJSON_Delete(doc);
-    return rc;
-}
-
 static char *code_location(emu *e, const emu_fn_record *rec)
 {
     return fl_xasprintf("%s/faas-lambda/code/%s.zip", e->url, rec->code_hex);
@@ -254,7 +242,7 @@ static int create_function(emu_req *r)
         rc = emu_reply_error(r, 409, "ResourceConflictException", "Function already exist: %s", name);
     } else if (take_code(r, cJSON_GetObjectItemCaseSensitive(b, "Code"), rec, &v)) {
         rc = emu_reply_verr(r, &v);
-    } else if (persist(e, rec, &err)) {
+    } else if (emu_record_persist(e, rec, &err)) {
         rc = emu_reply_error(r, 500, "ServiceException", "%s", err.msg);
     } else {
         emu_entry *en = fl_xcalloc(1, sizeof *en);
@@ -334,7 +322,7 @@ static int update_function(emu_req *r, bool code)
         rec->modified_ms = fl_wall_ms();
         rec->updating_until_ms = rec->modified_ms + e->state_delay_ms;
         emu_new_uuid(rec->revision);
-        if (persist(e, rec, &err)) {
+        if (emu_record_persist(e, rec, &err)) {
             rc = emu_reply_error(r, 500, "ServiceException", "%s", err.msg);
             goto out;
         }

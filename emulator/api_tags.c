@@ -62,24 +62,11 @@ static int change_tags(emu_req *r, const char *name, const cJSON *add, bool remo
             goto out;
         }
     }
-    if (!rec->external) {
-        char rel[EMU_FN_REF_MAX + 32];
-        snprintf(rel, sizeof rel, "functions/%s.json", name);
-        cJSON *doc = emu_record_to_state(rec);
-        int w = emu_store_write_json(e->store, rel, doc, &err);
-        cJSON_Delete(doc);
-        if (w) {
-            rc = emu_reply_error(r, 500, "ServiceException", "%s", err.msg);
-            goto out;
-        }
+    if (emu_record_persist(e, rec, &err)) {
+        rc = emu_reply_error(r, 500, "ServiceException", "%s", err.msg);
+        goto out;
     }
-    pthread_mutex_lock(&e->mu);
-    en = emu_find(e, name);
-    if (en) {
-        emu_entry_replace(e, en, rec, false);
-        rec = NULL;
-    }
-    pthread_mutex_unlock(&e->mu);
+    emu_record_install(e, &rec, false);
 out:
     pthread_mutex_unlock(&e->write_mu);
     emu_record_free(rec);

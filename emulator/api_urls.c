@@ -154,25 +154,12 @@ static int change_url(emu_req *r, const char *name)
         rc = emu_reply_verr(r, &v);
         goto out;
     }
-    if (!rec->external) {
-        char rel[EMU_FN_REF_MAX + 32];
-        snprintf(rel, sizeof rel, "functions/%s.json", name);
-        cJSON *doc = emu_record_to_state(rec);
-        int w = emu_store_write_json(e->store, rel, doc, &err);
-        cJSON_Delete(doc);
-        if (w) {
-            rc = emu_reply_error(r, 500, "ServiceException", "%s", err.msg);
-            goto out;
-        }
+    if (emu_record_persist(e, rec, &err)) {
+        rc = emu_reply_error(r, 500, "ServiceException", "%s", err.msg);
+        goto out;
     }
     cJSON *answer = status == 204 ? NULL : url_json(e, rec, status == 200);
-    pthread_mutex_lock(&e->mu);
-    en = emu_find(e, name);
-    if (en) {
-        emu_entry_replace(e, en, rec, false);
-        rec = NULL;
-    }
-    pthread_mutex_unlock(&e->mu);
+    emu_record_install(e, &rec, false);
     rc = answer ? emu_reply_json(r, status, answer) : emu_reply_empty(r, 204);
 out:
     pthread_mutex_unlock(&e->write_mu);

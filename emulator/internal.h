@@ -834,6 +834,12 @@ void emu_entry_unref(emu *e, emu_entry *en);
 /* Swaps in a new record (takes it); retires the runtime when the change
  * needs new sandboxes. */
 void emu_entry_replace(emu *e, emu_entry *en, emu_fn_record *rec, bool new_runtime);
+/* Writes rec to functions/NAME.json (nothing for the --task-root function).
+ * Under write_mu. */
+int emu_record_persist(emu *e, const emu_fn_record *rec, fl_err *err);
+/* Makes *rec the function's record (takes it: *rec becomes NULL) if the
+ * function still exists. Under write_mu, not mu. */
+void emu_record_install(emu *e, emu_fn_record **rec, bool new_runtime);
 void emu_retire_runtime(emu *e, emu_function *rt);
 emu_layer *emu_find_layer(emu *e, const char *name);
 /* Replaces (or adds, or with l NULL removes) the layer called name. */

@@ -2,6 +2,7 @@
  * and ListLayers page through them in order). Everything here runs with
  * e->mu held. An entry is reference counted: an invoke keeps the entry it
  * was admitted on, even when the function is deleted meanwhile. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,4 +135,27 @@ void emu_put_layer(emu *e, const char *name, emu_layer *l)
     memmove(e->layers + i + 1, e->layers + i, (e->nlayers - i) * sizeof *e->layers);
     e->layers[i] = l;
     e->nlayers++;
+}
+
+int emu_record_persist(emu *e, const emu_fn_record *rec, fl_err *err)
+{
+    if (rec->external)
+        return 0;
+    cJSON *doc = emu_record_to_state(rec);
+    char rel[EMU_FN_REF_MAX + 32];
+    snprintf(rel, sizeof rel, "functions/%s.json", rec->name);
+    int rc = emu_store_write_json(e->store, rel, doc, err);
+    cJSON_Delete(doc);
+    return rc;
+}
+
+void emu_record_install(emu *e, emu_fn_record **rec, bool new_runtime)
+{
+    pthread_mutex_lock(&e->mu);
+    emu_entry *en = emu_find(e, (*rec)->name);
+    if (en) {
+        emu_entry_replace(e, en, *rec, new_runtime);
+        *rec = NULL;
+    }
+    pthread_mutex_unlock(&e->mu);
 }

@@ -88,35 +88,14 @@ const char *emu_op_name(emu_op op)
     return op >= 0 && op < EMU_OP_COUNT && op_names[op] ? op_names[op] : "Unknown";
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int emu_percent_decode(const char *s, size_t n, char *out, size_t outn)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)s[i];
-        if (c == '%') {
-            int h = i + 2 < n ? hexval(s[i + 1]) : -1, l = i + 2 < n ? hexval(s[i + 2]) : -1;
-            if (h < 0 || l < 0)
-                return -1;
-            c = h * 16 + l;
-            i += 2;
-        }
-        if (c == 0 || o + 1 >= outn)
-            return -1;
-        out[o++] = (char)c;
-    }
-    out[o] = 0;
-    return 0;
+    fl_buf b = {0};
+    int rc = fl_pct_decode(s, n, FL_PCT_STRICT, &b) || b.len + 1 > outn ? -1 : 0;
+    if (rc == 0)
+        memcpy(out, b.data, b.len + 1);
+    fl_buf_free(&b);
+    return rc;
 }
 
 /* Matches one pattern against the path (without its query); fills the

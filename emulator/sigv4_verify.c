@@ -26,123 +26,6 @@
 
 #define SKEW_S (15 * 60)
 
-static bool unreserved(unsigned char c)
-{
-    return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-static void uri_encode(fl_buf *out, const char *s, size_t n, bool keep_slash)
-{
-    static const char hexd[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (unreserved(c) || (keep_slash && c == '/')) {
-            fl_buf_putc(out, (char)c);
-        } else {
-            char e[3] = {'%', hexd[c >> 4], hexd[c & 15]};
-            fl_buf_append(out, e, 3);
-        }
-    }
-}
-
-/* RFC 3986 dot-segment removal, and empty segments dropped: "//a/./b/../"
- * becomes "/a/". */
-static void normalize_path(const char *path, size_t n, fl_buf *out)
-{
-    const char *segs[256];
-    size_t lens[256], k = 0;
-    const char *p = path, *end = path + n;
-    bool trailing = n > 0 && path[n - 1] == '/';
-    while (p < end) {
-        const char *slash = memchr(p, '/', (size_t)(end - p));
-        size_t len = slash ? (size_t)(slash - p) : (size_t)(end - p);
-        if (len == 2 && p[0] == '.' && p[1] == '.') {
-            if (k)
-                k--;
-            trailing = true;
-        } else if (len == 1 && p[0] == '.') {
-            trailing = true;
-        } else if (len && k < 256) {
-            segs[k] = p;
-            lens[k++] = len;
-            trailing = slash != NULL;
-        }
-        p += len + 1;
-    }
-    fl_buf_putc(out, '/');
-    for (size_t i = 0; i < k; i++) {
-        fl_buf_append(out, segs[i], lens[i]);
-        if (i + 1 < k || trailing)
-            fl_buf_putc(out, '/');
-    }
-}
-
-static int hexv(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* %XX decoding that keeps a malformed escape as it is (never fails). */
-static void loose_decode(const char *s, size_t n, fl_buf *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
-            fl_buf_putc(out, (char)(hexv(s[i + 1]) * 16 + hexv(s[i + 2])));
-            i += 2;
-        } else {
-            fl_buf_putc(out, s[i]);
-        }
-    }
-}
-
-typedef struct qparam {
-    char *name, *value;           /* encoded */
-} qparam;
-
-static int cmp_param(const void *a, const void *b)
-{
-    const qparam *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    return c ? c : strcmp(x->value, y->value);
-}
-
-static char *reencode(const char *s, size_t n)
-{
-    fl_buf dec = {0}, enc = {0};
-    loose_decode(s, n, &dec);
-    uri_encode(&enc, dec.data ? dec.data : "", dec.len, false);
-    fl_buf_free(&dec);
-    return fl_buf_steal(&enc);
-}
-
-static void canonical_query(const char *q, fl_buf *out)
-{
-    if (!q || !*q)
-        return;
-    size_t cap = 16, n = 0;
-    qparam *v = fl_xmalloc(cap * sizeof *v);
-    for (const char *p = q; *p;) {
-        size_t len = strcspn(p, "&");
-        if (len) {
-            const char *eq = memchr(p, '=', len);
-            size_t kl = eq ? (size_t)(eq - p) : len;
-            if (n == cap)
-                v = fl_xrealloc(v, (cap *= 2) * sizeof *v);
-            v[n].name = reencode(p, kl);
-            v[n].value = eq ? reencode(eq + 1, len - kl - 1) : fl_xstrdup("");
-            n++;
-        }
-        p += len + (p[len] == '&');
-    }
-    qsort(v, n, sizeof *v, cmp_param);
-    for (size_t i = 0; i < n; i++) {
-        fl_buf_printf(out, "%s%s=%s", i ? "&" : "", v[i].name, v[i].value);
-        free(v[i].name);
-        free(v[i].value);
-    }
-    free(v);
-}
-
 /* A header value trimmed, runs of spaces (and tabs) made one space. */
 static void put_value(fl_buf *out, const char *v)
 {
@@ -195,12 +78,10 @@ void emu_sigv4_canonical_request(const emu_sigv4_request *r, const char *signed_
 {
     fl_buf_puts(out, r->method);
     fl_buf_putc(out, '\n');
-    fl_buf path = {0};
-    normalize_path(r->path, strlen(r->path), &path);
-    uri_encode(out, path.data, path.len, true);
-    fl_buf_free(&path);
+    fl_aws_canonical_uri(r->path, strlen(r->path), true, out);
     fl_buf_putc(out, '\n');
-    canonical_query(r->query, out);
+    if (r->query)
+        fl_aws_canonical_query(r->query, strlen(r->query), out);
     fl_buf_putc(out, '\n');
     canonical_headers(r->headers, signed_headers, out);
     fl_buf_putc(out, '\n');

@@ -9,13 +9,8 @@
 #include "common/common.h"
 
 /* ---- URIs for SigV4 (aws_uri.c, pure) ---- */
-/* AWS's URI encoding: all but A-Z a-z 0-9 - _ . ~ (and '/' if keep_slash). */
-void pv_uri_encode(fl_buf *out, const char *s, size_t n, bool keep_slash);
 /* Appends "/" + the encoded segment to a wire path. */
 void pv_aws_path_segment(fl_buf *path, const char *segment);
-/* The canonical URI of a wire path: dot segments and repeated slashes
- * removed (normalize_path: every service but S3), then URI-encoded again. */
-void pv_aws_canonical_path(const char *wire_path, bool normalize_path, fl_buf *out);
 /* The canonical query of raw pairs (kv: key, value, ..., NULL): encoded,
  * sorted by key then value. The same string goes on the wire. */
 void pv_aws_canonical_query(const char *const *kv, fl_buf *out);

@@ -69,7 +69,8 @@ int pv_aws_do_with(const pv_aws_endpoint *ep, const pv_cred *cred, CURL_handle *
                    fl_http_resp *resp, fl_err *err)
 {
     fl_buf canon = {0}, query = {0}, url = {0}, target = {0};
-    pv_aws_canonical_path(c->path, !c->unnormalized_path, &canon);
+    const char *path = c->path && *c->path ? c->path : "/";
+    fl_aws_canonical_uri(path, strlen(path), !c->unnormalized_path, &canon);
     pv_aws_canonical_query(c->query, &query);
     fl_buf_printf(&url, "%s%s%s%s", ep->base, canon.data, query.len ? "?" : "", query.len ? query.data : "");
     fl_buf_printf(&target, "%s%s%s", c->path && *c->path ? c->path : "/", query.len ? "?" : "",

@@ -91,7 +91,7 @@ static void form_field(fl_buf *b, const char *k, const char *v)
         fl_buf_putc(b, '&');
     fl_buf_puts(b, k);
     fl_buf_putc(b, '=');
-    pv_uri_encode(b, v, strlen(v), false);
+    fl_aws_uri_encode(b, v, strlen(v), false);
 }
 
 static int fetch_web_identity(pv_creds *c, pv_cred *out, fl_err *err)

@@ -8,39 +8,6 @@
 
 #include "provider/internal.h"
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-int pv_url_decode(const char *s, size_t n, bool plus, fl_buf *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)s[i];
-        if (c == '%') {
-            int h = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-            int l = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
-            if (h < 0 || l < 0)
-                return -1;
-            c = h * 16 + l;
-            i += 2;
-        } else if (c == '+' && plus) {
-            c = ' ';
-        }
-        if (c == 0)
-            return -1;
-        fl_buf_putc(out, (char)c);
-    }
-    fl_buf_cstr(out);
-    return 0;
-}
-
 static bool name_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
@@ -103,7 +70,7 @@ static void route_function(const char *method, const char *raw, pv_route *r)
     /* raw: the target after "/function/" */
     size_t n = strcspn(raw, "/?");
     fl_buf name = {0};
-    if (pv_url_decode(raw, n, false, &name) || !name_ok(name.data, name.len)) {
+    if (fl_pct_decode(raw, n, FL_PCT_STRICT, &name) || !name_ok(name.data, name.len)) {
         fl_buf_free(&name);
         return; /* 404 */
     }
@@ -126,7 +93,7 @@ void pv_route_request(const char *method, const char *target, pv_route *r)
         return;
     }
     fl_buf path = {0};
-    if (pv_url_decode(target, strcspn(target, "?"), false, &path)) {
+    if (fl_pct_decode(target, strcspn(target, "?"), FL_PCT_STRICT, &path)) {
         fl_buf_free(&path);
         return;
     }
@@ -173,11 +140,11 @@ char *pv_query_get(const char *target, const char *key)
         fl_buf k = {0};
         const char *eq = memchr(q, '=', n);
         size_t klen = eq ? (size_t)(eq - q) : n;
-        bool hit = pv_url_decode(q, klen, true, &k) == 0 && k.len == kl && !memcmp(k.data, key, kl);
+        bool hit = fl_pct_decode(q, klen, FL_PCT_STRICT | FL_PCT_PLUS, &k) == 0 && k.len == kl && !memcmp(k.data, key, kl);
         fl_buf_free(&k);
         if (hit) {
             fl_buf v = {0};
-            if (pv_url_decode(eq ? eq + 1 : q + n, eq ? n - klen - 1 : 0, true, &v) == 0)
+            if (fl_pct_decode(eq ? eq + 1 : q + n, eq ? n - klen - 1 : 0, FL_PCT_STRICT | FL_PCT_PLUS, &v) == 0)
                 return fl_buf_steal(&v);
             fl_buf_free(&v);
         }

@@ -188,8 +188,7 @@ void pv_route_request(const char *method, const char *target, pv_route *r);
 /* The first value of query parameter key in a raw target, decoded with
  * form rules (as Go's URL.Query().Get); NULL when absent. Caller frees. */
 char *pv_query_get(const char *target, const char *key);
-/* %XX and '+' decoding (form rules when plus is true); -1 on a bad escape or NUL. */
-int pv_url_decode(const char *s, size_t n, bool plus, fl_buf *out);
+
 
 /* ---- basic auth (http_auth.c) ---- */
 /* Whether an Authorization header carries these credentials; compares in

@@ -164,13 +164,8 @@ static void teardown(pv_server *s)
 
 int provider_serve(const provider_config *c, fl_err *err)
 {
-    /* Signals are taken by sigwait below; every thread inherits the mask. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sigset_t stop; /* taken by sigwait below */
+    fl_signals_take_stop(&stop);
     srand((unsigned)(fl_mono_us() ^ (uint64_t)getpid()));
 
     pv_server s;

@@ -168,8 +168,6 @@ void shim_pct_query(const char *s, size_t n, fl_buf *out);
 /* Appends one decoded query key or value, encoded as encodeURIComponent does
  * (all but A-Z a-z 0-9 - _ . ! ~ * ' ( )). */
 void shim_pct_component(const char *s, size_t n, fl_buf *out);
-/* Appends the form-decoding of s ('+' is a space; bad escapes kept as is). */
-void shim_pct_decode_form(const char *s, size_t n, fl_buf *out);
 
 /* ---- text.c ---- */
 bool shim_utf8_valid_no_nul(const char *s, size_t n);

@@ -58,31 +58,3 @@ void shim_pct_component(const char *s, size_t n, fl_buf *out)
 {
     encode(s, n, enc_component, false, out);
 }
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-void shim_pct_decode_form(const char *s, size_t n, fl_buf *out)
-{
-    fl_buf_reserve(out, n);
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        int hi, lo;
-        if (c == '+')
-            c = ' ';
-        else if (c == '%' && n - i >= 3 && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
-            c = (char)(hi << 4 | lo);
-            i += 2;
-        }
-        out->data[out->len++] = c;
-    }
-    out->data[out->len] = 0;
-}

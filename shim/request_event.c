@@ -92,7 +92,7 @@ typedef struct qpair {
 static void decode_part(const char *s, size_t n, fl_buf *dec, fl_buf *tmp, size_t *off, size_t *len)
 {
     fl_buf_reset(tmp);
-    shim_pct_decode_form(s, n, tmp);
+    fl_pct_decode(s, n, FL_PCT_PLUS, tmp);
     *off = dec->len;
     shim_utf8_sanitize(tmp->data, tmp->len, dec);
     *len = dec->len - *off;

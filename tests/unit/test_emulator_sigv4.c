@@ -12,93 +12,17 @@
 
 #include "emulator/emulator.h"
 #include "emulator/internal.h"
+#include "sigv4_suite.h"
 
-#define KEY "AKIDEXAMPLE"
-#define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-#define NOW 1440938160LL /* 20150830T123600Z */
+#define KEY SUITE_KEY
+#define SECRET SUITE_SECRET
+#define NOW SUITE_NOW
+
+typedef suite_req req;
 
 static const char *suite_dir(void)
 {
-    static char dir[512];
-    const char *e = getenv("FAAS_LAMBDA_SHARED");
-    snprintf(dir, sizeof dir, "%s/testdata/sigv4",
-             e ? e : access("../shared/testdata", F_OK) == 0 ? "../shared" : "/work/shared");
-    return dir;
-}
-
-static char *slurp(const char *path)
-{
-    fl_buf b = {0};
-    fl_err err;
-    if (fl_read_file(path, 1 << 20, &b, &err)) {
-        fl_buf_free(&b);
-        return NULL;
-    }
-    return fl_buf_steal(&b);
-}
-
-typedef struct req {
-    char *method, *path, *query;
-    fl_headers headers;
-    fl_buf body;
-} req;
-
-/* The suite's .req: "METHOD TARGET HTTP/1.1", headers (a line starting
- * with a space continues the previous value), a blank line, the body. */
-static void parse_req(const char *text, req *r)
-{
-    memset(r, 0, sizeof *r);
-    const char *eol = strchr(text, '\n');
-    size_t n = eol ? (size_t)(eol - text) : strlen(text);
-    char *line = fl_xstrndup(text, n);
-    char *sp1 = strchr(line, ' '), *sp2 = strrchr(line, ' ');
-    cr_assert(sp1 && sp2 && sp1 < sp2);
-    r->method = fl_xstrndup(line, (size_t)(sp1 - line));
-    char *target = fl_xstrndup(sp1 + 1, (size_t)(sp2 - sp1 - 1));
-    char *q = strchr(target, '?');
-    r->query = fl_xstrdup(q ? q + 1 : "");
-    if (q)
-        *q = 0;
-    r->path = target;
-    free(line);
-    const char *p = eol ? eol + 1 : text + n;
-    fl_buf value = {0};
-    char *name = NULL;
-    while (*p && *p != '\n') {
-        eol = strchr(p, '\n');
-        n = eol ? (size_t)(eol - p) : strlen(p);
-        if (*p == ' ' || *p == '\t') {
-            fl_buf_putc(&value, ' ');
-            size_t skip = strspn(p, " \t");
-            fl_buf_append(&value, p + skip, n - skip);
-        } else {
-            if (name)
-                fl_headers_add(&r->headers, name, fl_buf_cstr(&value));
-            free(name);
-            fl_buf_reset(&value);
-            const char *colon = memchr(p, ':', n);
-            cr_assert_not_null(colon);
-            name = fl_xstrndup(p, (size_t)(colon - p));
-            fl_buf_append(&value, colon + 1, n - (size_t)(colon - p) - 1);
-        }
-        p += n + (eol ? 1 : 0);
-    }
-    if (name)
-        fl_headers_add(&r->headers, name, fl_buf_cstr(&value));
-    free(name);
-    fl_buf_free(&value);
-    if (*p == '\n')
-        p++;
-    fl_buf_append(&r->body, p, strlen(p));
-}
-
-static void req_free(req *r)
-{
-    free(r->method);
-    free(r->path);
-    free(r->query);
-    fl_headers_free(&r->headers);
-    fl_buf_free(&r->body);
+    return shared_testdata("sigv4");
 }
 
 static emu_sigv4_request view(const req *r)
@@ -116,12 +40,12 @@ static void add_sent_headers(const char *dir, const char *name, req *r)
     if (!text)
         return;
     req sent;
-    parse_req(text, &sent);
+    parse_suite_req(text, &sent);
     for (size_t i = 0; i < sent.headers.n; i++)
         if (!fl_str_eq_nocase(sent.headers.v[i].name, "Authorization") &&
             !fl_headers_get(&r->headers, sent.headers.v[i].name))
             fl_headers_add(&r->headers, sent.headers.v[i].name, sent.headers.v[i].value);
-    req_free(&sent);
+    free_suite_req(&sent);
     free(text);
 }
 
@@ -140,7 +64,7 @@ static int check_case(const char *dir, const char *name)
     char *authz = slurp(path);
     cr_assert(text && creq && sts && authz, "case %s is incomplete", name);
     req r;
-    parse_req(text, &r);
+    parse_suite_req(text, &r);
     add_sent_headers(dir, name, &r);
     fl_headers_set(&r.headers, "Authorization", authz);
     emu_sigv4_request v = view(&r);
@@ -150,7 +74,7 @@ static int check_case(const char *dir, const char *name)
     cr_expect_str_eq(fl_buf_cstr(&res.sts), sts, "%s: string to sign", name);
     cr_expect_eq(rc, 0, "%s: refused: %s %s", name, res.type, res.message);
     emu_sigv4_result_free(&res);
-    req_free(&r);
+    free_suite_req(&r);
     free(text);
     free(creq);
     free(sts);
@@ -162,7 +86,7 @@ static int check_case(const char *dir, const char *name)
 static int walk(const char *dir)
 {
     DIR *d = opendir(dir);
-    cr_assert_not_null(d, "the SigV4 suite is not at %s (set FAAS_LAMBDA_SHARED)", dir);
+    cr_assert_not_null(d, "the SigV4 suite is not at %s (set FL_SHARED)", dir);
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
@@ -226,7 +150,7 @@ static void expect(req *r, long long now, int status, const char *type, const ch
         cr_expect(strstr(res.message, msg_part), "[%s] lacks [%s]", res.message, msg_part);
     }
     emu_sigv4_result_free(&res);
-    req_free(r);
+    free_suite_req(r);
 }
 
 Test(sigv4_verify, accepted_and_refused)

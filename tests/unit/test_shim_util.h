@@ -9,22 +9,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "shared_data.h"
 #include "shim/shim.h"
 
-/* The shared folder: $FL_SHARED, else ../shared from the repo root
- * (tests run with the repo root as working directory). Fails the test when
- * the sample events are not there: they are part of the suite, not optional. */
 static inline const char *shared_events_dir(void)
 {
-    static char dir[4096];
-    const char *shared = getenv("FL_SHARED");
-    snprintf(dir, sizeof dir, "%s/testdata/events", shared && *shared ? shared : "../shared");
-    struct stat st;
-    if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-        cr_assert_fail("shared test data not found at %s: set FL_SHARED to the shared folder "
-                 "(tests run from the repository root)",
-                 dir);
-    return dir;
+    return shared_testdata("events");
 }
 
 static inline void read_all(const char *path, fl_buf *out)
