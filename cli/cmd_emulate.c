@@ -48,6 +48,8 @@ static void usage(FILE *to)
             "  --state-delay T         how long a new function stays Pending and an update\n"
             "                          InProgress (default: 0)\n"
             "  --cgroups MODE          auto (default), v1, v2 or none (SIGSTOP, rlimits)\n"
+            "  --runtime-root DIR      the root filesystem of zip functions' sandboxes instead of the\n"
+            "                          host's (e.g. a minimal root, like Lambda's, without the image's libc)\n"
             "  --log-retention-kb N    log kept per function for the Logs API (default: %u)\n"
             "  --quiet                 do not copy the functions' output to stderr\n"
             "  -v, --verbose           debug logging\n"
@@ -121,7 +123,7 @@ bad:
 enum {
     OPT_TASK_ROOT = 256, OPT_OPT_DIR, OPT_HANDLER, OPT_ENV, OPT_TIMEOUT, OPT_MEMORY, OPT_LISTEN, OPT_NAME,
     OPT_STATE_DIR, OPT_CONCURRENCY, OPT_AUTH, OPT_ACCESS_KEY, OPT_SECRET_KEY, OPT_IDLE, OPT_FREEZE, OPT_INIT,
-    OPT_RETRY, OPT_STATE_DELAY, OPT_CGROUPS, OPT_LOG_RETENTION, OPT_QUIET,
+    OPT_RETRY, OPT_STATE_DELAY, OPT_CGROUPS, OPT_RUNTIME_ROOT, OPT_LOG_RETENTION, OPT_QUIET,
 };
 
 static int parse_retry(const char *s, emu_config *cfg)
@@ -161,6 +163,7 @@ static int service_option(int c, emu_config *cfg)
     case OPT_RETRY: return parse_retry(optarg, cfg);
     case OPT_STATE_DELAY: return parse_duration("--state-delay", optarg, &cfg->state_delay_ms);
     case OPT_CGROUPS: cfg->cgroups = optarg; return 0;
+    case OPT_RUNTIME_ROOT: cfg->runtime_root = optarg; return 0;
     case OPT_LOG_RETENTION: return parse_uint("--log-retention-kb", optarg, 1, 1048576, &cfg->log_retention_kb);
     case OPT_QUIET: cfg->quiet_function_logs = true; return 0;
     default: return -1;
@@ -210,6 +213,7 @@ static int parse_args(int argc, char **argv, emu_config *cfg, const char ***env,
         {"async-retry-delays", required_argument, NULL, OPT_RETRY},
         {"state-delay", required_argument, NULL, OPT_STATE_DELAY},
         {"cgroups", required_argument, NULL, OPT_CGROUPS},
+        {"runtime-root", required_argument, NULL, OPT_RUNTIME_ROOT},
         {"log-retention-kb", required_argument, NULL, OPT_LOG_RETENTION},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"verbose", no_argument, NULL, 'v'},

@@ -68,7 +68,9 @@ static int publish(int argc, char **argv)
         return cli_usage_error("layer publish", "--arch must be x86_64 or arm64, not %s", o.arch);
     if (optind != argc)
         return cli_usage_error("layer publish", "unexpected argument %s", argv[optind]);
-    char name[64], tmp[] = "/tmp/faas-lambda-layer-XXXXXX";
+    const char *tmpdir = getenv("TMPDIR");
+    char name[64], tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/faas-lambda-layer-XXXXXX", tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp");
     if (!o.name) {
         snprintf(name, sizeof name, "faas-lambda-bootstrap-%s", o.arch);
         o.name = name;

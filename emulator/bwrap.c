@@ -1,6 +1,7 @@
 /* The bubblewrap sandbox: its command line, and starting it.
  *
- * Filesystem: the host's root, read-only, with Lambda's own paths on top.
+ * Filesystem: the host's root (or --runtime-root, a stand-in for Lambda's
+ * own base), read-only, with Lambda's own paths on top.
  * bwrap cannot create /var/task on a read-only host root (`--ro-bind / /`
  * leaves nowhere to put the mount point), so the root is bwrap's own tmpfs
  * holding a read-only bind of every top-level host entry (symlinks copied
@@ -72,11 +73,12 @@ void emu_bwrap_args(const emu_bwrap_spec *s, emu_strv *a)
         for (size_t i = 0; i < s->nroot; i++)
             bind_entry(a, s->rootfs, "/", &s->root[i]);
     } else {
+        const char *base = s->base ? s->base : "";
         for (size_t i = 0; i < s->nroot; i++)
-            bind_entry(a, "", "/", &s->root[i]);
+            bind_entry(a, base, "/", &s->root[i]);
         dir(a, "0755", "/var");
         for (size_t i = 0; i < s->nvar; i++)
-            bind_entry(a, "", "/var/", &s->var[i]);
+            bind_entry(a, base, "/var/", &s->var[i]);
         emu_strv_push(a, "--ro-bind");
         emu_strv_push(a, s->task_root);
         emu_strv_push(a, "/var/task");

@@ -146,6 +146,9 @@ int emu_config_check(const emu_config *cfg, fl_err *err)
         return fl_fail(err, "region '%s' is not a valid AWS region name (e.g. us-east-1)", cfg->region);
     if (cfg->function.task_root && check_function(&cfg->function, err))
         return -1;
+    struct stat rst;
+    if (cfg->runtime_root && (cfg->runtime_root[0] != '/' || stat(cfg->runtime_root, &rst) || !S_ISDIR(rst.st_mode)))
+        return fl_fail(err, "--runtime-root %s: expected an absolute path to a directory", cfg->runtime_root);
     if (cfg->cgroups && strcmp(cfg->cgroups, "auto") && strcmp(cfg->cgroups, "v1") && strcmp(cfg->cgroups, "v2") &&
         strcmp(cfg->cgroups, "none"))
         return fl_fail(err, "--cgroups '%s': expected auto, v1, v2 or none", cfg->cgroups);

@@ -101,6 +101,8 @@ typedef struct emu_config {
     unsigned async_retry_ms[2]; /* delays before an Event invoke's 2 retries; 0: default */
     unsigned state_delay_ms;    /* how long State stays Pending, LastUpdateStatus InProgress */
     const char *cgroups;        /* "auto" (NULL), "v1", "v2" or "none" */
+    const char *runtime_root;   /* the root filesystem of zip functions' sandboxes instead of the
+                                 * host's (a stand-in for Lambda's provided.* base); NULL: the host's */
     const char *auth;           /* "none" (NULL): any signature; "strict": SigV4 checked */
     const char *access_key, *secret_key; /* for "strict" */
     unsigned log_retention_kb;  /* per log group (function); 0: default */

@@ -480,6 +480,7 @@ typedef struct emu_bwrap_spec {
     const char *task_root, *opt_dir;
     const char *const *env;
     const char *bootstrap;        /* path inside the sandbox */
+    const char *base;             /* where root and var are: "" (the host) or --runtime-root */
     const emu_host_entry *root;   /* entries of the host's / */
     size_t nroot;
     const emu_host_entry *var;    /* entries of the host's /var */
@@ -780,6 +781,7 @@ cJSON *emu_layer_version_json(const emu_layer *l, const emu_layer_version *v, co
 /* ---- the service (service.c, registry.c, admit.c, janitor.c) ---- */
 typedef struct emu_rt_env {       /* what runtimes share; outlives them */
     char *bwrap;
+    char *runtime_root;           /* zip functions' root instead of the host's; NULL: the host's */
     const char *state_root;       /* hidden from the sandboxes */
     const char *region;
     uint64_t idle_timeout_us, freeze_after_us, init_timeout_us;

@@ -82,9 +82,13 @@ static int build_argv(emu_function *fn, emu_sandbox *sb, const char *bootstrap, 
     const char *hide[] = {"/root", "/home", fn->env->state_root, NULL};
     emu_host_entry *root = NULL, *var = NULL;
     size_t nroot = 0, nvar = 0;
+    const char *base = fn->env->runtime_root ? fn->env->runtime_root : "";
+    char *root_dir = fl_xasprintf("%s/", base), *var_dir = fl_xasprintf("%s/var", base);
     int rc = c->rootfs ? emu_host_entries(c->rootfs, skip_image, &root, &nroot, err)
-                       : emu_host_entries("/", skip_root, &root, &nroot, err) ||
-                             emu_host_entries("/var", skip_var, &var, &nvar, err);
+                       : emu_host_entries(root_dir, skip_root, &root, &nroot, err) ||
+                             (access(var_dir, F_OK) == 0 && emu_host_entries(var_dir, skip_var, &var, &nvar, err));
+    free(root_dir);
+    free(var_dir);
     if (rc) {
         emu_host_entries_free(root, nroot);
         return -1;
@@ -96,6 +100,7 @@ static int build_argv(emu_function *fn, emu_sandbox *sb, const char *bootstrap, 
         .opt_dir = fn->conf.opt_dir,
         .env = (const char *const *)env.v,
         .bootstrap = bootstrap,
+        .base = base,
         .root = root,
         .nroot = nroot,
         .var = var,

@@ -58,6 +58,7 @@ static void settings(emu *e, const emu_config *cfg)
     e->access_key = cfg->access_key ? fl_xstrdup(cfg->access_key) : NULL;
     e->secret_key = cfg->secret_key ? fl_xstrdup(cfg->secret_key) : NULL;
     e->env.bwrap = emu_find_bwrap();
+    e->env.runtime_root = cfg->runtime_root ? fl_xstrdup(cfg->runtime_root) : NULL;
     e->env.region = e->region;
     e->env.idle_timeout_us = (uint64_t)or_default(cfg->idle_timeout_ms, EMU_IDLE_TIMEOUT_DEFAULT_MS) * 1000u;
     e->env.freeze_after_us = (uint64_t)or_default(cfg->freeze_after_ms, EMU_FREEZE_AFTER_DEFAULT_MS) * 1000u;
@@ -186,6 +187,7 @@ static void service_free(emu *e)
     pthread_mutex_destroy(&e->write_mu);
     pthread_cond_destroy(&e->janitor_cond);
     free(e->env.bwrap);
+    free(e->env.runtime_root);
     free(e->region);
     free(e->access_key);
     free(e->secret_key);
