@@ -68,6 +68,9 @@ int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, 
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    /* libcurl allocates this buffer for every transfer and frees it after:
+     * at its default 64 KB each request maps and unmaps fresh memory (musl). */
+    curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
     if (req->no_proxy)
         curl_easy_setopt(h, CURLOPT_PROXY, "");
     if (req->timeout_ms)
