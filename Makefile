@@ -82,7 +82,7 @@ MUSL_CC_arm64 := $(TP)/arm64/musl/bin/musl-gcc
 STRIP_x86_64 := strip
 STRIP_arm64 := aarch64-linux-gnu-strip
 
-$(TP)/%/lib/libcurl.a: mk/thirdparty.sh | $(DEPS_STAMP)
+$(TP)/%/lib/libcurl.a: mk/thirdparty.sh $(wildcard mk/patches/*.patch) | $(DEPS_STAMP)
 	@echo "  THIRDPARTY $*"
 	@rm -rf $(TP)/$*/lib $(TP)/$*/include
 	@mk/thirdparty.sh $(TP) $*

@@ -138,16 +138,14 @@ int emu_invoke_checks(emu_req *r, char name[EMU_FN_REF_MAX], const char **type, 
                               EMU_CLIENT_CONTEXT_MAX);
         return -1;
     }
-    if (r->body.len) {
-        cJSON *doc = emu_json_parse_exact(r->body.data, r->body.len);
-        if (!doc) {
-            free(*cc);
-            *cc = NULL;
-            *rc = emu_reply_error(r, 400, "InvalidRequestContentException",
-                                  "Could not parse request body into json: the payload is not valid JSON");
-            return -1;
-        }
-        cJSON_Delete(doc);
+    /* Validated, not parsed: a tree of a 6 MB payload costs milliseconds. */
+    fl_err jerr;
+    if (r->body.len && shim_json_validate(r->body.data, r->body.len, &jerr)) {
+        free(*cc);
+        *cc = NULL;
+        *rc = emu_reply_error(r, 400, "InvalidRequestContentException",
+                              "Could not parse request body into json: %s", jerr.msg);
+        return -1;
     }
     return 0;
 }

@@ -6,6 +6,7 @@
 # Usage: thirdparty.sh OUT_DIR ARCH   (ARCH = x86_64 | arm64). Cached: a second
 # run with the archives present does nothing and fetches nothing.
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
 out=$(realpath -m "$1"); arch=$2
 log=$out/build-$arch.log
 mkdir -p "$out"; : > "$log"
@@ -58,6 +59,8 @@ cflags="-Os -ffunction-sections -fdata-sections"
 
 fetch curl
 b=$out/build-curl-$arch; rm -rf "$b"; cp -r "$(ls -d "$src"/curl-[0-9]*/)" "$b"
+# Our own patches (mk/patches/curl-*.patch), applied to the build copy only.
+for p in "$here"/patches/curl-*.patch; do patch -d "$b" -p1 -s < "$p"; done
 (cd "$b" && CC=$cc CFLAGS=$cflags ./configure --prefix="$pfx" --host=$host \
   --disable-shared --enable-static --disable-dependency-tracking \
   --enable-http --disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp \

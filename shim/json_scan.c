@@ -386,3 +386,15 @@ int shim_doc_body(shim_doc *doc, bool b64, fl_buf *out, fl_err *err)
     fl_buf_append(out, s, n);
     return 0;
 }
+
+int shim_json_validate(const char *s, size_t len, fl_err *err)
+{
+    scan sc = {.s = s, .len = len, .err = err};
+    skip_ws(&sc);
+    if (sc.pos >= len)
+        return fl_fail(err, "invalid JSON: the document is empty");
+    if (scan_value(&sc))
+        return -1;
+    skip_ws(&sc);
+    return sc.pos == len ? 0 : bad(&sc, "unexpected data after the document");
+}

@@ -137,6 +137,12 @@ int shim_request_to_event(const shim_request *req, const shim_event_ctx *ctx, fl
  * headers and Content-Length are dropped. *resp is overwritten. */
 int shim_payload_to_response(const char *payload, size_t len, shim_response *resp, fl_err *err);
 
+/* ---- JSON ---- */
+/* Validates s[0..len) as one JSON text without building a tree (RFC 8259;
+ * raw control bytes in strings, lone surrogates and nesting deeper than 4096
+ * are rejected): one word-at-a-time pass, for payloads of megabytes. */
+int shim_json_validate(const char *s, size_t len, fl_err *err);
+
 /* ---- base64 (RFC 4648, standard alphabet, padded); both append to out ---- */
 void shim_base64_encode(const void *data, size_t len, fl_buf *out);
 /* Strict decode: rejects bad characters and bad padding (names the offset),

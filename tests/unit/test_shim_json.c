@@ -151,3 +151,45 @@ Test(shim_json, body_encoding_matches_fl_json_put_str, .timeout = 60)
         fl_buf_free(&payload);
     }
 }
+
+/* The validator the emulator runs on Invoke payloads: valid texts of every
+ * kind pass, and each way of being invalid fails with the byte it is at. */
+Test(shim_json, validate_accepts_json_and_names_the_bad_byte)
+{
+    static const char *good[] = {"{}", " [ ] ", "0", "-1.5e+3", "\"a\\u00e9\\ud83d\\ude00\"", "true", "null",
+                                 "{\"a\":[1,{\"b\":false},\"\\\"\"],\"c\":{}}\n"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        fl_err err = {0};
+        cr_expect_eq(shim_json_validate(good[i], strlen(good[i]), &err), 0, "%s: %s", good[i], err.msg);
+    }
+    static const struct { const char *doc, *msg; } bad[] = {
+        {"", "the document is empty"},
+        {"  ", "the document is empty"},
+        {"{\"a\":1", "byte 6: unexpected end"},
+        {"{\"a\":1}x", "byte 7: unexpected data after the document"},
+        {"[1,]", "byte 3"},
+        {"{\"a\" 1}", "byte 5: expected ':'"},
+        {"\"a\tb\"", "byte 2: control character"},
+        {"\"\\ud800\"", "byte 1: invalid escape"},
+        {"01", "byte 1: unexpected data"},
+        {"nul", "byte 0: unexpected character"},
+        {"{} {}", "byte 3: unexpected data"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        fl_err err = {0};
+        cr_expect_eq(shim_json_validate(bad[i].doc, strlen(bad[i].doc), &err), -1, "%s accepted", bad[i].doc);
+        cr_expect(strstr(err.msg, bad[i].msg), "%s: got \"%s\", want \"%s\"", bad[i].doc, err.msg, bad[i].msg);
+    }
+    /* nesting: 4096 levels pass, one more is refused, without recursion */
+    for (int depth = 4096; depth <= 4097; depth++) {
+        fl_buf b = {0};
+        for (int i = 0; i < depth; i++)
+            fl_buf_putc(&b, '[');
+        for (int i = 0; i < depth; i++)
+            fl_buf_putc(&b, ']');
+        fl_err err = {0};
+        int rc = shim_json_validate(b.data, b.len, &err);
+        cr_expect_eq(rc, depth == 4096 ? 0 : -1, "depth %d: %s", depth, err.msg);
+        fl_buf_free(&b);
+    }
+}
