@@ -111,12 +111,15 @@ int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, 
     struct curl_slist *list = NULL;
     const fl_headers *hs = req->headers;
     bool has_accept = hs && fl_headers_get(hs, "Accept");
+    fl_buf line = {0}; /* one buffer for every line: curl copies each */
     for (size_t i = 0; hs && i < hs->n; i++) {
-        char *line = hs->v[i].value[0] ? fl_xasprintf("%s: %s", hs->v[i].name, hs->v[i].value)
-                                       : fl_xasprintf("%s;", hs->v[i].name);
-        list = curl_slist_append(list, line);
-        free(line);
+        fl_buf_reset(&line);
+        fl_buf_puts(&line, hs->v[i].name);
+        fl_buf_puts(&line, hs->v[i].value[0] ? ": " : ";");
+        fl_buf_puts(&line, hs->v[i].value);
+        list = curl_slist_append(list, line.data);
     }
+    fl_buf_free(&line);
     if (!has_accept && !req->aws_sigv4)
         list = curl_slist_append(list, "Accept:");
     if (!(hs && fl_headers_get(hs, "Expect")) && !req->aws_sigv4)
