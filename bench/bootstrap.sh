@@ -72,10 +72,9 @@ cat <<MD
 ### Runtime: bootstrap (issue 2)
 
 Peer: a direct HTTP call to the same fixture watchdog, interleaved in the same run (\`bench/invoke_latency\`).
-Interleaving means each invoke starts with every process of the Lambda path idle, and the path has
-six more thread wake-ups than the direct call (emulator front and runtime threads, bootstrap, each
-twice); the same invokes back to back were 27-126 µs faster at p50 in three runs here (compare "warm invoke"
-with "throughput, concurrency 1" in the emulator section).
+The Lambda path has six more thread wake-ups than the direct call (the emulator's front and runtime
+threads and the bootstrap, each twice). On this shared VM the absolute figures move a lot between
+runs (the direct call's p50 ranged 61-103 µs over one afternoon); the ratio is the steadier figure.
 
 | measure | target | result |
 |---|---|---|
