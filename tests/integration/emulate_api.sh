@@ -12,7 +12,7 @@ make_zip "$T/task" "$T/fn.zip"
 start_service --state-delay 1500ms
 
 # --- CreateFunction: Pending at first, the digest and size of the zip
-create_fn f1 "$T/fn.zip" --environment "Variables={RAPI_CLIENT=$RAPI_CLIENT,GREETING=hi}" \
+create_fn f1 "$T/fn.zip" --environment "Variables={RAPI_CLIENT=$TASK_RAPI_CLIENT,GREETING=hi}" \
   --tags team=a,cost=1 --description "first" >"$T/create.json"
 assert_eq "state" Pending "$(jget "$T/create.json" 'd["State"]')"
 assert_eq "state reason code" Creating "$(jget "$T/create.json" 'd["StateReasonCode"]')"
@@ -61,7 +61,7 @@ assert_eq "last page" "['f4'] False" "$(jget "$T/page.json" '[f["FunctionName"] 
 
 # --- UpdateFunctionConfiguration: InProgress, then Successful; a second update meanwhile is refused
 aws_lambda update-function-configuration --function-name f1 --memory-size 256 --timeout 7 \
-  --environment "Variables={RAPI_CLIENT=$RAPI_CLIENT,GREETING=hello}" >"$T/upd.json"
+  --environment "Variables={RAPI_CLIENT=$TASK_RAPI_CLIENT,GREETING=hello}" >"$T/upd.json"
 assert_eq "update status" InProgress "$(jget "$T/upd.json" 'd["LastUpdateStatus"]')"
 assert_eq "state" Active "$(jget "$T/upd.json" 'd["State"]')"
 expect_cli_error 254 ResourceConflictException "An update is in progress for resource: arn:aws:lambda:us-east-1:000000000000:function:f1" \

@@ -19,7 +19,7 @@ cli() {
 
 # --- the right key: every kind of request
 signed cli lambda create-function --function-name sig --runtime provided.al2023 --handler h --role "$ROLE" \
-  --zip-file "fileb://$T/fn.zip" --environment "Variables={RAPI_CLIENT=$RAPI_CLIENT}" >/dev/null || fail "signed create"
+  --zip-file "fileb://$T/fn.zip" --environment "Variables={RAPI_CLIENT=$TASK_RAPI_CLIENT}" >/dev/null || fail "signed create"
 signed cli lambda invoke --function-name arn:aws:lambda:us-east-1:000000000000:function:sig --qualifier '$LATEST' \
   --cli-binary-format raw-in-base64-out --payload '{"signed":true}' "$T/out" >/dev/null || fail "signed invoke by ARN"
 assert_eq "payload" '{"signed":true}' "$(cat "$T/out")"

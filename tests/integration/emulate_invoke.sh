@@ -12,7 +12,7 @@ make_task "$T/task"
 make_zip "$T/task" "$T/fn.zip"
 start_service --concurrency-limit 3 --async-retry-delays 300ms,600ms
 LOG=$T/emulate.log
-ENV="Variables={RAPI_CLIENT=$RAPI_CLIENT}"
+ENV="Variables={RAPI_CLIENT=$TASK_RAPI_CLIENT}"
 for f in inv busy other; do create_fn "$f" "$T/fn.zip" --environment "$ENV" --timeout 10 >/dev/null; done
 
 # --- Event: 202 at once; the runtime gets it; errors retried twice with the delays

@@ -49,7 +49,7 @@ expect_cli_error 254 ValidationException "at 'layerName' failed to satisfy const
   aws_lambda get-layer-version --layer-name 'bad name' --version-number 1
 
 # --- a function with both layers: /opt merged in order, the later layer wins
-create_fn layered "$T/fn.zip" --environment "Variables={RAPI_CLIENT=$RAPI_CLIENT}" \
+create_fn layered "$T/fn.zip" --environment "Variables={RAPI_CLIENT=$TASK_RAPI_CLIENT}" \
   --layers "$ARN:base:1" "$ARN:extra:1" >"$T/c.json"
 assert_eq "layers in the configuration" "['$ARN:base:1', '$ARN:extra:1']" "$(jget "$T/c.json" '[l["Arn"] for l in d["Layers"]]')"
 post_invoke layered '{"do":"opt"}' >/dev/null
@@ -71,11 +71,12 @@ expect_cli_error 254 InvalidParameterValueException "Cannot reference more than 
 # --- a layer that is the runtime: /opt/bootstrap
 mkdir -p "$T/rt" "$T/empty"
 cp "$RAPI_BOOTSTRAP" "$T/rt/bootstrap"
+cp "$RAPI_CLIENT" "$T/rt/rapi_client"
 make_zip "$T/rt" "$T/rt.zip"
 echo "no bootstrap here" >"$T/empty/README"
 make_zip "$T/empty" "$T/code.zip"
 aws_lambda publish-layer-version --layer-name runtime --zip-file "fileb://$T/rt.zip" >/dev/null
-create_fn from-layer "$T/code.zip" --layers "$ARN:runtime:1" --environment "Variables={RAPI_CLIENT=$RAPI_CLIENT}" >/dev/null
+create_fn from-layer "$T/code.zip" --layers "$ARN:runtime:1" --environment "Variables={RAPI_CLIENT=/opt/rapi_client}" >/dev/null
 assert_eq "runtime from a layer" 200 "$(post_invoke from-layer '{"from":"layer"}')"
 assert_eq "echo" '{"from":"layer"}' "$(cat "$T/body")"
 

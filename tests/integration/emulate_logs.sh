@@ -9,7 +9,7 @@
 make_task "$T/task"
 make_zip "$T/task" "$T/fn.zip"
 start_service --log-retention-kb 16
-create_fn lg "$T/fn.zip" --environment "Variables={RAPI_CLIENT=$RAPI_CLIENT}" >/dev/null
+create_fn lg "$T/fn.zip" --environment "Variables={RAPI_CLIENT=$TASK_RAPI_CLIENT}" >/dev/null
 for i in 1 2 3; do post_invoke lg '{"do":"log"}' >/dev/null; done
 rid=$(header X-Amzn-RequestId)
 G=/aws/lambda/lg

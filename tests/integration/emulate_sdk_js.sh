@@ -19,7 +19,7 @@ fi
 make_task "$T/task"
 make_zip "$T/task" "$T/fn.zip"
 start_service --auth strict --access-key AKIDEXAMPLE --secret-key sdk-secret
-SDK_DIR=$SDK/node_modules node "$FL_TOP/tests/fixtures/emu_sdk.mjs" "$ENDPOINT" "$T/fn.zip" "$RAPI_CLIENT" >"$T/sdk.out" 2>&1 ||
+SDK_DIR=$SDK/node_modules node "$FL_TOP/tests/fixtures/emu_sdk.mjs" "$ENDPOINT" "$T/fn.zip" "$TASK_RAPI_CLIENT" >"$T/sdk.out" 2>&1 ||
   fail "the SDK scenario: $(cat "$T/sdk.out")"
 assert_eq "SDK scenario" ok "$(tail -1 "$T/sdk.out")"
 stop_service

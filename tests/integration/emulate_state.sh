@@ -56,7 +56,7 @@ done
 
 # --- after all that, the service still works end to end
 start_service
-create_fn survivor "$T/a.zip" --environment "Variables={RAPI_CLIENT=$RAPI_CLIENT}" >/dev/null
+create_fn survivor "$T/a.zip" --environment "Variables={RAPI_CLIENT=$TASK_RAPI_CLIENT}" >/dev/null
 aws_lambda invoke --function-name survivor --cli-binary-format raw-in-base64-out --payload '{"ok":1}' "$T/out" >/dev/null
 assert_eq "invoke" '{"ok":1}' "$(cat "$T/out")"
 

@@ -32,7 +32,7 @@ assert_eq "by arn" 200 "$(api GET "/2018-10-31/layers?find=LayerVersion&Arn=$A:l
 assert_eq "list layers" 200 "$(api GET /2018-10-31/layers)"
 assert_eq "list versions" 200 "$(api GET /2018-10-31/layers/L/versions?MaxItems=1)"
 # functions
-code=$(api POST /2015-03-31/functions -d "{\"FunctionName\":\"vg\",\"Role\":\"$ROLE\",\"Runtime\":\"provided.al2023\",\"Handler\":\"h\",\"Code\":{\"ZipFile\":\"$ZIP\"},\"Layers\":[\"$A:layer:L:1\",\"$A:layer:M:1\"],\"Environment\":{\"Variables\":{\"RAPI_CLIENT\":\"$RAPI_CLIENT\"}},\"Tags\":{\"a\":\"b\"},\"Timeout\":5}")
+code=$(api POST /2015-03-31/functions -d "{\"FunctionName\":\"vg\",\"Role\":\"$ROLE\",\"Runtime\":\"provided.al2023\",\"Handler\":\"h\",\"Code\":{\"ZipFile\":\"$ZIP\"},\"Layers\":[\"$A:layer:L:1\",\"$A:layer:M:1\"],\"Environment\":{\"Variables\":{\"RAPI_CLIENT\":\"$TASK_RAPI_CLIENT\"}},\"Tags\":{\"a\":\"b\"},\"Timeout\":5}")
 assert_eq "create: $(cat "$T/body")" 201 "$code"
 assert_eq "create again" 409 "$(api POST /2015-03-31/functions -d "{\"FunctionName\":\"vg\",\"Role\":\"$ROLE\",\"Runtime\":\"provided.al2\",\"Handler\":\"h\",\"Code\":{\"ZipFile\":\"$ZIP\"}}")"
 assert_eq "invalid" 400 "$(api POST /2015-03-31/functions -d '{"FunctionName":"a.b","MemorySize":1,"Role":"x","Code":{}}')"
