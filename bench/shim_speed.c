@@ -49,7 +49,7 @@ static int measure(const char *what, const char *content_type, const fl_buf *bod
     fl_buf ev = {0}, payload = {0};
     fl_err err;
     for (int run = 0; run < RUNS; run++) {
-        shim_request back;
+        shim_request back = {0};
         shim_response out;
         shim_kind kind;
         bool is_error;

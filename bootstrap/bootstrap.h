@@ -147,7 +147,9 @@ typedef struct boot_request {
     fl_headers out_headers; /* request headers as sent to the watchdog */
     char *url;
 } boot_request;
+/* br: zeroed, or used before (its body's allocation is reused). */
 int boot_prepare_request(const boot_config *cfg, const boot_invoke *inv, boot_request *br, fl_err *err);
+void boot_request_reset(boot_request *br); /* frees all but the body's allocation */
 void boot_request_free(boot_request *br);
 /* stream.c: the streamed variant of the watchdog call and /response. */
 typedef struct boot_streamer boot_streamer;

@@ -13,6 +13,7 @@ struct boot_forwarder {
     boot_watchdog *wd;
     CURL_handle *h;         /* the watchdog connection, reused across invokes */
     boot_streamer *st;      /* response streaming mode only */
+    boot_request br;        /* the request to the watchdog; its body is kept */
     fl_buf body, payload;   /* kept across invokes: no fresh megabytes per invoke */
     bool ready;             /* the health check has passed since the last start */
     int failed_restarts;    /* consecutive restarts that did not become ready */
@@ -38,6 +39,7 @@ void boot_forwarder_free(boot_forwarder *fw)
         return;
     fl_http_handle_free(fw->h);
     boot_streamer_free(fw->st);
+    boot_request_free(&fw->br);
     fl_buf_free(&fw->body);
     fl_buf_free(&fw->payload);
     free(fw);
@@ -107,7 +109,7 @@ static void lambda_context(const boot_invoke *inv, fl_buf *out)
 
 int boot_prepare_request(const boot_config *cfg, const boot_invoke *inv, boot_request *br, fl_err *err)
 {
-    memset(br, 0, sizeof *br);
+    boot_request_reset(br);
     if (shim_event_to_request(inv->event.data ? inv->event.data : "", inv->event.len, &cfg->shim, &br->kind, &br->req,
                               err))
         return -1;
@@ -143,12 +145,19 @@ int boot_prepare_request(const boot_config *cfg, const boot_invoke *inv, boot_re
     return 0;
 }
 
-void boot_request_free(boot_request *br)
+void boot_request_reset(boot_request *br)
 {
-    shim_request_free(&br->req);
+    shim_request_reset(&br->req);
     fl_headers_free(&br->out_headers);
     free(br->url);
-    memset(br, 0, sizeof *br);
+    br->url = NULL;
+    br->kind = SHIM_RAW;
+}
+
+void boot_request_free(boot_request *br)
+{
+    boot_request_reset(br);
+    shim_request_free(&br->req);
 }
 
 /* ---- failures ---- */
@@ -301,10 +310,10 @@ void boot_buf_trim(fl_buf *b)
 int boot_forward(boot_forwarder *fw, const boot_invoke *inv)
 {
     fl_err err;
-    boot_request br;
+    boot_request *br = &fw->br;
     int rc;
     long timeout = remaining_ms(inv);
-    if (boot_prepare_request(fw->cfg, inv, &br, &err)) {
+    if (boot_prepare_request(fw->cfg, inv, br, &err)) {
         rc = boot_runtime_error(fw->rt, inv->request_id, "Runtime.InvalidEvent", err.msg, &err);
         goto out;
     }
@@ -324,13 +333,14 @@ int boot_forward(boot_forwarder *fw, const boot_invoke *inv)
     }
     timeout = remaining_ms(inv);
     if (fw->st) {
-        rc = boot_stream_invoke(fw->st, fw->cfg, fw->rt, fw->wd, inv, &br, timeout);
+        rc = boot_stream_invoke(fw->st, fw->cfg, fw->rt, fw->wd, inv, br, timeout);
         boot_forwarder_lost(fw);
     } else {
-        rc = buffered(fw, inv, &br, timeout);
+        rc = buffered(fw, inv, br, timeout);
     }
 out:
-    boot_request_free(&br);
+    boot_request_reset(br);
+    boot_buf_trim(&br->req.body);
     /* Bring a dead watchdog back now, so the next invoke does not pay for it. */
     if (rc == 0 && !fw->ready && revive(fw, fl_mono_us() + fw->cfg->init_timeout_ms * 1000) < 0)
         rc = -1;

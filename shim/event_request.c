@@ -133,7 +133,9 @@ static void raw_request(const char *event, size_t len, const shim_options *opt, 
 int shim_event_to_request(const char *event, size_t len, const shim_options *opt, shim_kind *kind, shim_request *req,
                           fl_err *err)
 {
-    *req = (shim_request){0};
+    fl_buf body = req->body; /* reused: see shim.h */
+    fl_buf_reset(&body);
+    *req = (shim_request){.body = body};
     if (kind)
         *kind = SHIM_RAW;
     shim_doc doc;

@@ -3,6 +3,15 @@
 
 #include "shim/internal.h"
 
+void shim_request_reset(shim_request *req)
+{
+    fl_buf body = req->body;
+    req->body = (fl_buf){0};
+    shim_request_free(req);
+    fl_buf_reset(&body);
+    req->body = body;
+}
+
 void shim_request_free(shim_request *req)
 {
     free(req->method);

@@ -61,7 +61,11 @@ shim_kind shim_detect(const cJSON *event);
  * POST pass_through_path with Content-Type: application/json and the event
  * bytes as body. Fails (with a message naming the field) on a malformed HTTP
  * event, e.g. a body marked isBase64Encoded that is not base64, and on text
- * that is not JSON. *req is overwritten (zeroed on failure); kind may be NULL.
+ * that is not JSON. *req is overwritten (zeroed on failure), except that the
+ * body is decoded into the allocation req->body already holds: zero *req
+ * before its first use, and a caller translating event after event keeps
+ * one shim_request, emptied with shim_request_reset, so that bodies of
+ * megabytes do not take fresh memory each time. kind may be NULL.
  * The rules, in full, head shim/event_request.c, event_headers.c and
  * event_query.c; in short: path and query keep the client's encoding (HTTP
  * API 2.0 paths are re-encoded) with bytes no request line may carry
@@ -151,6 +155,9 @@ void shim_base64_encode(const void *data, size_t len, fl_buf *out);
 int shim_base64_decode(const char *s, size_t len, fl_buf *out, fl_err *err);
 
 void shim_request_free(shim_request *req);
+/* Frees everything but the body's allocation, which is kept, emptied, for
+ * the next shim_event_to_request. */
+void shim_request_reset(shim_request *req);
 void shim_response_free(shim_response *resp);
 
 #endif

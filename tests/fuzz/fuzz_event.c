@@ -43,7 +43,7 @@ static void check_event_round_trip(const shim_request *req)
     fl_buf ev = {0};
     fl_err err;
     CHECK(shim_request_to_event(req, &ctx, &ev, &err) == 0);
-    shim_request back;
+    shim_request back = {0};
     shim_kind kind;
     CHECK(shim_event_to_request(ev.data, ev.len, NULL, &kind, &back, &err) == 0);
     CHECK(kind == SHIM_URL);
@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     shim_options opt = {.pass_through_path = "/events", .remove_base_path = (size & 1) ? "/api" : NULL};
     fl_status_set_parse("500-599", &opt.error_statuses, NULL);
-    shim_request req;
+    shim_request req = {0};
     shim_kind kind;
     fl_err err;
     if (shim_event_to_request((const char *)data, size, &opt, &kind, &req, &err) == 0) {

@@ -24,7 +24,7 @@ static void expect_ok(const char *event, const shim_options *opt, shim_request *
 
 static void expect_fail(const char *event, const char *message)
 {
-    shim_request req;
+    shim_request req = {0};
     shim_kind kind;
     fl_err err = {{0}};
     cr_expect_eq(translate(event, NULL, &kind, &req, &err), -1, "%s must fail", event);
@@ -35,7 +35,7 @@ static void expect_fail(const char *event, const char *message)
 
 static void expect_path(const char *event, const shim_options *opt, const char *path)
 {
-    shim_request req;
+    shim_request req = {0};
     expect_ok(event, opt, &req);
     cr_expect_str_eq(req.path, path, "%s", event);
     shim_request_free(&req);
@@ -43,7 +43,7 @@ static void expect_path(const char *event, const shim_options *opt, const char *
 
 static void expect_query(const char *event, const char *query)
 {
-    shim_request req;
+    shim_request req = {0};
     expect_ok(event, NULL, &req);
     cr_expect_str_eq(req.query, query, "%s", event);
     shim_request_free(&req);
@@ -51,7 +51,7 @@ static void expect_query(const char *event, const char *query)
 
 static void expect_headers(const char *event, const char *headers)
 {
-    shim_request req;
+    shim_request req = {0};
     expect_ok(event, NULL, &req);
     char *h = headers_text(&req.headers);
     cr_expect_str_eq(h, headers, "%s", event);
@@ -83,7 +83,7 @@ Test(shim_event_rules, remove_base_path_only_at_a_slash)
 Test(shim_event_rules, pass_through_path)
 {
     shim_options opt = {.pass_through_path = "/events"};
-    shim_request req;
+    shim_request req = {0};
     const char *ev = "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"x\"}]}";
     expect_ok(ev, &opt, &req);
     cr_expect_str_eq(req.method, "POST");
@@ -156,7 +156,7 @@ Test(shim_event_rules, header_sources_and_additions)
 
 Test(shim_event_rules, bodies)
 {
-    shim_request req;
+    shim_request req = {0};
     /* a text body with a NUL and a surrogate pair, decoded exactly */
     expect_ok("{\"version\":\"2.0\",\"rawPath\":\"/\"," V2_CTX(URL_DOMAIN)
               ",\"body\":\"a\\u0000b\\ud83d\\ude00\\/\\\"\",\"isBase64Encoded\":false}",
@@ -182,7 +182,7 @@ Test(shim_event_rules, bodies)
  * escapes as written). */
 Test(shim_event_rules, request_context_compact)
 {
-    shim_request req;
+    shim_request req = {0};
     expect_ok("{ \"httpMethod\" : \"GET\" , \"path\":\"/\", \"requestContext\" : { \"a\" : [ 1 , 2.50 , 1e400 ] ,"
               " \"s\" : \"x y\\u0041\\\" \" , \"o\" : { } } }",
               NULL, &req);
@@ -218,7 +218,7 @@ Test(shim_event_rules, detection)
         {"{}", SHIM_RAW},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        shim_request req;
+        shim_request req = {0};
         shim_kind kind = (shim_kind)-1;
         fl_err err = {{0}};
         cr_expect_eq(translate(cases[i].event, NULL, &kind, &req, &err), 0, "%s: %s", cases[i].event, err.msg);
@@ -289,7 +289,7 @@ Test(shim_event_rules, hostile_members_fail_naming_the_member)
  * rawQueryString. */
 Test(shim_event_rules, nul_only_matters_where_read)
 {
-    shim_request req;
+    shim_request req = {0};
     expect_ok("{\"version\":\"2.0\",\"rawPath\":\"/\",\"rawQueryString\":\"a=%00\"," V2_CTX(URL_DOMAIN)
               ",\"queryStringParameters\":{\"a\":\"\\u0000\"},\"pathParameters\":{\"p\":\"\\u0000\"}}",
               NULL, &req);
@@ -342,7 +342,7 @@ static char *nested(size_t depth, const char *wrap_key)
 Test(shim_event_rules, deep_nesting)
 {
     char *ev = nested(3000, "other"); /* not read by the shim: fine */
-    shim_request req;
+    shim_request req = {0};
     expect_ok(ev, NULL, &req);
     cr_expect_str_eq(req.method, "GET");
     shim_request_free(&req);
@@ -358,7 +358,7 @@ Test(shim_event_rules, deep_nesting)
 /* The first of duplicate members counts, as cJSON_GetObjectItem reads it. */
 Test(shim_event_rules, duplicate_members_first_wins)
 {
-    shim_request req;
+    shim_request req = {0};
     expect_ok("{\"httpMethod\":\"GET\",\"httpMethod\":\"POST\",\"path\":\"/a\",\"path\":\"/b\"," REST_CTX
               ",\"body\":\"1\",\"body\":\"2\",\"headers\":{\"x\":\"1\",\"x\":\"2\"}}",
               NULL, &req);
@@ -387,7 +387,7 @@ Test(shim_event_rules, many_headers_stay_linear, .timeout = 60)
     for (int i = 0; i < 200000; i++)
         fl_buf_printf(&b, "%s\"q%d\":[\"v\"]", i ? "," : "", i);
     fl_buf_puts(&b, "}}");
-    shim_request req;
+    shim_request req = {0};
     shim_kind kind;
     fl_err err;
     double t = now_ms();
@@ -410,4 +410,49 @@ Test(shim_event_rules, many_headers_stay_linear, .timeout = 60)
     fl_buf_free(&payload);
     shim_request_free(&req);
     fl_buf_free(&b);
+}
+
+/* A caller that keeps one shim_request across events (the bootstrap) gets
+ * each event's own body in the allocation it already holds, and nothing of
+ * the earlier event: not its body, headers, path or query. */
+Test(shim_event_rules, a_kept_request_reuses_its_body_allocation_only)
+{
+    fl_buf big = {0};
+    fl_buf_puts(&big, "{\"version\":\"2.0\",\"rawPath\":\"/big\",\"rawQueryString\":\"a=1\",\"headers\":{\"x-one\":\"1\"},"
+                      "\"body\":\"");
+    for (int i = 0; i < 100000; i++)
+        fl_buf_putc(&big, (char)('a' + i % 26));
+    fl_buf_puts(&big, "\",\"isBase64Encoded\":false," V2_CTX(URL_DOMAIN) "}");
+    shim_request req = {0};
+    shim_kind kind;
+    fl_err err = {{0}};
+    cr_assert_eq(shim_event_to_request(big.data, big.len, NULL, &kind, &req, &err), 0, "%s", err.msg);
+    cr_assert_eq(req.body.len, 100000);
+    const char *kept = req.body.data;
+
+    shim_request_reset(&req);
+    cr_expect(!req.method && !req.path && !req.query && !req.headers.n && !req.request_context && !req.body.len);
+    cr_expect_eq(req.body.data, kept, "the allocation is kept");
+    expect_ok("{\"version\":\"2.0\",\"rawPath\":\"/small\",\"body\":\"aGk=\",\"isBase64Encoded\":true," V2_CTX(URL_DOMAIN) "}",
+              NULL, &req);
+    cr_expect_eq(req.body.data, kept, "and used again");
+    cr_expect_eq(req.body.len, 2);
+    cr_expect_eq(memcmp(req.body.data, "hi", 2), 0);
+    cr_expect_str_eq(req.path, "/small");
+    cr_expect_str_eq(req.query, "");
+    cr_expect(!fl_headers_get(&req.headers, "x-one"), "no header of the earlier event");
+
+    shim_request_reset(&req);
+    expect_ok("[1,2]", NULL, &req); /* raw: the event itself */
+    cr_expect_eq(req.body.len, 5);
+    cr_expect_eq(memcmp(req.body.data, "[1,2]", 5), 0);
+
+    shim_request_reset(&req);
+    cr_expect_eq(translate("{\"version\":\"2.0\",\"rawPath\":\"/x\",\"body\":\"!\",\"isBase64Encoded\":true,"
+                           V2_CTX(URL_DOMAIN) "}", NULL, &kind, &req, &err), -1);
+    cr_expect(!req.body.data && !req.body.len, "a failure frees and zeroes everything");
+    expect_ok("{}", NULL, &req);
+    cr_expect_eq(req.body.len, 2);
+    shim_request_free(&req);
+    fl_buf_free(&big);
 }

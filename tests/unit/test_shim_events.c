@@ -94,7 +94,7 @@ static void check_event(const char *event_file, const char *expect_file)
     parse_expect(expect_file, &e);
     fl_buf ev = {0};
     read_all(event_file, &ev);
-    shim_request req;
+    shim_request req = {0};
     shim_kind kind;
     fl_err err = {{0}};
     int rc = shim_event_to_request(ev.data, ev.len, NULL, &kind, &req, &err);

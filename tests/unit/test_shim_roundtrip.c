@@ -148,7 +148,7 @@ Test(shim_roundtrip, request_event_request_is_identity, .timeout = 120)
     int rounds = 3000;
     size_t binary = 0, text = 0, with_repeats = 0;
     for (int round = 0; round < rounds; round++) {
-        shim_request req;
+        shim_request req = {0};
         random_request(&r, &req);
         static const char *const domains[] = {NULL, "abcdefgh.lambda-url.us-east-1.on.aws"};
         static const char *const ips[] = {NULL, "203.0.113.9", "2001:db8::1"};
@@ -172,7 +172,7 @@ Test(shim_roundtrip, request_event_request_is_identity, .timeout = 120)
         with_repeats += cJSON_GetObjectItem(j, "multiValueHeaders") != NULL;
         cJSON_Delete(j);
 
-        shim_request back;
+        shim_request back = {0};
         shim_kind kind;
         cr_assert_eq(shim_event_to_request(ev.data, ev.len, NULL, &kind, &back, &err), 0, "round %d: %s", round,
                      err.msg);
