@@ -84,6 +84,9 @@ void fl_log(int level, const char *fmt, ...) FL_PRINTF(2, 3);
 #define fl_warn(...) fl_log(FL_LOG_WARN, __VA_ARGS__)
 #define fl_info(...) fl_log(FL_LOG_INFO, __VA_ARGS__)
 #define fl_debug(...) (fl_log_level() >= FL_LOG_DEBUG ? fl_log(FL_LOG_DEBUG, __VA_ARGS__) : (void)0)
+/* libmicrohttpd's external logger (MHD_OPTION_EXTERNAL_LOGGER): its messages
+ * as debug lines, prefixed with cls (a string naming the server). */
+void fl_log_mhd(void *cls, const char *fmt, va_list ap);
 
 /* ---- signals ---- */
 #include <signal.h>
@@ -127,6 +130,12 @@ void fl_aws_canonical_uri(const char *path, size_t n, bool normalize, fl_buf *ou
 /* SigV4's canonical query of a raw query: each name and value decoded then
  * encoded AWS's way, sorted by name, then value. Appends. */
 void fl_aws_canonical_query(const char *raw, size_t n, fl_buf *out);
+
+/* ---- network addresses (net.c) ---- */
+struct sockaddr_storage;
+/* An IP address literal (IPv4, IPv6, or IPv6 in brackets) with a port, as a
+ * socket address for bind(2); -1 when host is not an IP address. */
+int fl_sockaddr_ip(const char *host, uint16_t port, struct sockaddr_storage *ss, unsigned *len);
 
 /* ---- files ---- */
 /* Reads a whole file, refusing more than max bytes. */

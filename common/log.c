@@ -2,6 +2,7 @@
  * from concurrent threads and processes sharing stderr do not interleave. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -39,4 +40,16 @@ void fl_log(int level, const char *fmt, ...)
     ssize_t w = write(STDERR_FILENO, line, len);
     (void)w;
     errno = saved;
+}
+
+void fl_log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    if (fl_log_level() < FL_LOG_DEBUG)
+        return;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && line[n - 1] == '\n')
+        line[--n] = 0;
+    fl_debug("%s: %s", (const char *)cls, line);
 }

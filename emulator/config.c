@@ -55,27 +55,15 @@ int emu_parse_listen(const char *s, struct sockaddr_storage *ss, unsigned *sslen
     uint16_t port;
     if (parse_port(colon + 1, &port))
         return fl_fail(err, "--listen '%s': '%s' is not a port (0-65535)", s, colon + 1);
-    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-        if ((ntohl(in4->sin_addr.s_addr) >> 24) != 127)
-            return fl_fail(err, "--listen '%s': %s is not a loopback address; the emulator serves 127.0.0.0/8 or "
-                                "[::1] only (it has no authentication)", s, host);
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons(port);
-        *sslen = sizeof *in4;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-        if (!IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-            return fl_fail(err, "--listen '%s': %s is not a loopback address; the emulator serves 127.0.0.0/8 or "
-                                "[::1] only (it has no authentication)", s, host);
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons(port);
-        *sslen = sizeof *in6;
-        return 0;
-    }
-    return fl_fail(err, "--listen '%s': '%s' is not an IP address; use 127.0.0.1:PORT or [::1]:PORT", s, host);
+    if (fl_sockaddr_ip(host, port, ss, sslen))
+        return fl_fail(err, "--listen '%s': '%s' is not an IP address; use 127.0.0.1:PORT or [::1]:PORT", s, host);
+    bool loopback = ss->ss_family == AF_INET
+                        ? ntohl(((struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24 == 127
+                        : IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)ss)->sin6_addr);
+    if (!loopback)
+        return fl_fail(err, "--listen '%s': %s is not a loopback address; the emulator serves 127.0.0.0/8 or "
+                            "[::1] only (it has no authentication)", s, host);
+    return 0;
 }
 
 static int check_dir(const char *what, const char *path, fl_err *err)

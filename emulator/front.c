@@ -185,7 +185,7 @@ emu_front *emu_front_start(int listen_fd, emu *e, fl_err *err)
                             MHD_OPTION_URI_LOG_CALLBACK, uri_log, e, MHD_OPTION_NOTIFY_COMPLETED, front_completed,
                             f, MHD_OPTION_CONNECTION_LIMIT, 512u, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_EXTERNAL_LOGGER,
-                            emu_mhd_logger, NULL, MHD_OPTION_END);
+                            fl_log_mhd, (void *)"libmicrohttpd", MHD_OPTION_END);
     if (!f->d) {
         free(f);
         fl_fail(err, "starting the API server failed");

@@ -642,7 +642,6 @@ int emu_respond_rapi_error(struct MHD_Connection *c, unsigned status, const char
 const char *emu_header(struct MHD_Connection *c, const char *name);
 /* False once the peer has closed its end (a long-poll caller went away). */
 bool emu_peer_alive(struct MHD_Connection *c);
-void emu_mhd_logger(void *cls, const char *fmt, va_list ap);
 /* A listening TCP socket for addr (SOCK_CLOEXEC, SO_REUSEADDR). */
 int emu_listen_socket(const struct sockaddr_storage *ss, unsigned sslen, int *fd, fl_err *err);
 

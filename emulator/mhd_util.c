@@ -63,19 +63,6 @@ bool emu_peer_alive(struct MHD_Connection *c)
     return r > 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
-void emu_mhd_logger(void *cls, const char *fmt, va_list ap)
-{
-    (void)cls;
-    if (fl_log_level() < FL_LOG_DEBUG)
-        return;
-    char line[512];
-    vsnprintf(line, sizeof line, fmt, ap);
-    size_t n = strlen(line);
-    while (n && line[n - 1] == '\n')
-        line[--n] = 0;
-    fl_debug("libmicrohttpd: %s", line);
-}
-
 int emu_listen_socket(const struct sockaddr_storage *ss, unsigned sslen, int *fd, fl_err *err)
 {
     int s = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);

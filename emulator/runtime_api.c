@@ -399,7 +399,7 @@ struct MHD_Daemon *emu_rapi_start(emu_sandbox *sb, int listen_fd, fl_err *err)
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG, 0, NULL,
         NULL, rapi_access, sb, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED, rapi_completed, sb,
         MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_EXTERNAL_LOGGER,
-        emu_mhd_logger, NULL, MHD_OPTION_END);
+        fl_log_mhd, (void *)"libmicrohttpd", MHD_OPTION_END);
     if (!d)
         fl_fail(err, "starting the Runtime API server for sandbox %u failed", sb->seq);
     return d;

@@ -337,15 +337,26 @@ out:
     return rc ? -1 : 0;
 }
 
-int pv_delete(pv_server *s, const char *name, const char *ns, fl_err *err)
+/* The Lambda name of a function this provider deployed; fails as status
+ * does (not found, or not ours) otherwise. */
+static int deployed_name(pv_server *s, const char *name, const char *ns, char lname[PV_LAMBDA_NAME_MAX + 1],
+                         fl_err *err)
 {
     pv_status st;
     int rc = pv_lambda_status(s, name, ns, &st, err);
     if (rc)
         return rc;
     pv_status_free(&st);
-    char lname[PV_LAMBDA_NAME_MAX + 1];
     pv_lambda_name(name, ns, lname, err);
+    return 0;
+}
+
+int pv_delete(pv_server *s, const char *name, const char *ns, fl_err *err)
+{
+    char lname[PV_LAMBDA_NAME_MAX + 1];
+    int rc = deployed_name(s, name, ns, lname, err);
+    if (rc)
+        return rc;
     pv_lock(&s->locks, lname);
     rc = delete_function(s, lname, err);
     pv_unlock(&s->locks, lname);
@@ -356,13 +367,10 @@ int pv_delete(pv_server *s, const char *name, const char *ns, fl_err *err)
 
 int pv_scale(pv_server *s, const char *name, const char *ns, uint64_t replicas, fl_err *err)
 {
-    pv_status st;
-    int rc = pv_lambda_status(s, name, ns, &st, err);
+    char lname[PV_LAMBDA_NAME_MAX + 1];
+    int rc = deployed_name(s, name, ns, lname, err);
     if (rc)
         return rc;
-    pv_status_free(&st);
-    char lname[PV_LAMBDA_NAME_MAX + 1];
-    pv_lambda_name(name, ns, lname, err);
     char *path = pv_lambda_fn_path("2017-10-31", lname, "/concurrency");
     pv_api_result r;
     if (replicas == 0)

@@ -169,50 +169,17 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, en
     *con_cls = NULL;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+static int bind_addr(const char *host, unsigned port, struct sockaddr_storage *ss, unsigned *len, fl_err *err)
 {
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    size_t n = strlen(msg);
-    while (n && msg[n - 1] == '\n')
-        msg[--n] = 0;
-    fl_debug("provider: http: %s", msg);
-}
-
-static int bind_addr(const char *host, unsigned port, struct sockaddr_storage *ss, socklen_t *len, fl_err *err)
-{
-    memset(ss, 0, sizeof *ss);
-    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-    char h[64];
-    size_t n = strlen(host);
-    if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof h) {
-        memcpy(h, host + 1, n - 2);
-        h[n - 2] = 0;
-    } else {
-        snprintf(h, sizeof h, "%s", host);
-    }
-    if (!strcmp(h, "localhost"))
-        snprintf(h, sizeof h, "127.0.0.1");
-    if (inet_pton(AF_INET, h, &a4->sin_addr) == 1) {
-        a4->sin_family = AF_INET;
-        a4->sin_port = htons((uint16_t)port);
-        *len = sizeof *a4;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, h, &a6->sin6_addr) == 1) {
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)port);
-        *len = sizeof *a6;
-        return 0;
-    }
-    return fl_fail(err, "--listen %s: give an IP address (127.0.0.1, 0.0.0.0, ::1, ::)", host);
+    if (fl_sockaddr_ip(strcmp(host, "localhost") ? host : "127.0.0.1", (uint16_t)port, ss, len))
+        return fl_fail(err, "--listen %s: give an IP address (127.0.0.1, 0.0.0.0, ::1, ::)", host);
+    return 0;
 }
 
 int pv_server_start(pv_server *s, fl_err *err)
 {
     struct sockaddr_storage ss;
-    socklen_t sl;
+    unsigned sl;
     if (bind_addr(s->cfg->listen, s->cfg->port, &ss, &sl, err))
         return -1;
     unsigned idle = (unsigned)((s->cfg->read_timeout_ms > s->cfg->write_timeout_ms ? s->cfg->read_timeout_ms
@@ -224,7 +191,7 @@ int pv_server_start(pv_server *s, fl_err *err)
                             MHD_OPTION_URI_LOG_CALLBACK, uri_log, s, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
                             MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_TIMEOUT, idle,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-                            1u, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+                            1u, MHD_OPTION_EXTERNAL_LOGGER, fl_log_mhd, (void *)"provider: http", MHD_OPTION_END);
     if (!s->d)
         return fl_fail(err, "cannot listen on %s port %u (in use, or not an address of this host)", s->cfg->listen,
                        s->cfg->port);

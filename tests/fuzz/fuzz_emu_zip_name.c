@@ -8,15 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "emulator/internal.h"
-
-#define CHECK(c)                                                                                             \
-    do {                                                                                                     \
-        if (!(c))                                                                                            \
-            abort();                                                                                         \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_name(const char *s)
 {

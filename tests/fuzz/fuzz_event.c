@@ -4,13 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "shim/shim.h"
-
-#define CHECK(c)                                                                                             \
-    do {                                                                                                     \
-        if (!(c))                                                                                            \
-            abort();                                                                                         \
-    } while (0)
 
 static bool request_line_safe(const char *s, bool is_path)
 {
@@ -72,7 +67,6 @@ static void check_payloads(const shim_request *req, const uint8_t *data, size_t 
     (void)data;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     shim_options opt = {.pass_through_path = "/events", .remove_base_path = (size & 1) ? "/api" : NULL};

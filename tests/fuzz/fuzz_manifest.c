@@ -4,13 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz.h"
 #include "packer/internal.h"
-
-#define CHECK(c)                                                                                             \
-    do {                                                                                                     \
-        if (!(c))                                                                                            \
-            abort();                                                                                         \
-    } while (0)
 
 static void check_doc(const pk_doc *d)
 {
@@ -90,8 +85,7 @@ static void reference(const char *s)
     }
 }
 
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     docs((const char *)data, size);
     char *s = fl_xstrndup((const char *)data, size);
