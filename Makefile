@@ -5,7 +5,8 @@
 #   make bench      benchmarks (bench/), results in bench/RESULTS.md
 #   make install    PREFIX=/usr/local DESTDIR=
 # `make` installs missing Debian packages (mk/deps.sh) and builds the static
-# third-party archives for the bootstrap from Debian sources (mk/thirdparty.sh).
+# third-party archives (libcurl with our patches, for the host and for the
+# bootstrap; cJSON for the bootstrap) from Debian sources (mk/thirdparty.sh).
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -17,10 +18,15 @@ CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -I. -MMD -MP \
 	-DFL_VERSION='"$(VERSION)"' -DFL_GIT_REV='"$(GIT_REV)"'
-HOST_CFLAGS := $(BASE_CFLAGS) -O2 -g -fno-strict-aliasing
+TP := $(B)/third_party
+# Host binaries link our static libcurl (Debian's source with mk/patches:
+# mk/thirdparty.sh host), not the system's shared one.
+HOST_CURL := $(TP)/host/lib/libcurl.a
+CURL_CFLAGS := -I$(TP)/host/include -DCURL_STATICLIB
+HOST_CFLAGS := $(BASE_CFLAGS) $(CURL_CFLAGS) -O2 -g -fno-strict-aliasing
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-SAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SAN_FLAGS)
-HOST_LIBS := -lcurl -lcjson -larchive -lmicrohttpd -lcrypto -lz -lpthread
+SAN_CFLAGS := $(BASE_CFLAGS) $(CURL_CFLAGS) -O1 -g $(SAN_FLAGS)
+HOST_LIBS := $(HOST_CURL) -lcjson -larchive -lmicrohttpd -lssl -lcrypto -lz -lpthread
 TEST_LIBS := -lcriterion
 
 # Sources, found by folder: a new file needs no Makefile change.
@@ -41,7 +47,6 @@ FIXTURE_BINS := $(FIXTURE_SRC:tests/fixtures/%.c=$(B)/tests/fixture-%)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 DEPS_STAMP := $(B)/.deps-installed
-TP := $(B)/third_party
 
 # Keep intermediate objects (test and fixture objects would be rebuilt every run).
 .SECONDARY:
@@ -55,11 +60,11 @@ $(DEPS_STAMP): mk/deps.sh
 	@touch $@
 
 # ---- host objects and the library every host binary links ----
-$(B)/obj/%.o: %.c | $(DEPS_STAMP)
+$(B)/obj/%.o: %.c | $(DEPS_STAMP) $(HOST_CURL)
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(HOST_CFLAGS) -c $< -o $@
-$(B)/san/obj/%.o: %.c | $(DEPS_STAMP)
+$(B)/san/obj/%.o: %.c | $(DEPS_STAMP) $(HOST_CURL)
 	@mkdir -p $(dir $@)
 	@echo "  CC [san] $<"
 	@$(CC) $(SAN_CFLAGS) -c $< -o $@
@@ -107,7 +112,7 @@ $(B)/bootstrap-arm64: $(BOOT_ALL:%.c=$(B)/musl-arm64/%.o)
 # The same bootstrap built for the host with ASan+UBSan, for the integration
 # tests to run through the emulator (the host's root is visible in sandboxes).
 $(B)/san/bootstrap: $(BOOT_ALL:%.c=$(B)/san/obj/%.o)
-	$(CC) $(SAN_FLAGS) -o $@ $^ -lcurl -lcjson -lpthread
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
 
 # ---- tests ----
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/libfaaslambda.a
@@ -125,8 +130,8 @@ $(B)/bench/%: $(B)/obj/bench/%.o $(B)/libfaaslambda.a
 	$(CC) -o $@ $^ $(HOST_LIBS)
 
 # libFuzzer targets: clang, the library instrumented for coverage.
-FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined
-$(B)/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
+FUZZ_CFLAGS := $(BASE_CFLAGS) $(CURL_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+$(B)/fuzz/obj/%.o: %.c | $(DEPS_STAMP) $(HOST_CURL)
 	@mkdir -p $(dir $@)
 	@echo "  CC [fuzz] $<"
 	@clang $(FUZZ_CFLAGS) -c $< -o $@

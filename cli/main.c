@@ -58,8 +58,11 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "--version"))
         return cmd_version(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) {
+            int rc = commands[i].run(argc - 1, argv + 1);
+            fl_http_global_cleanup(); /* every command has joined its threads */
+            return rc;
+        }
     fprintf(stderr, "faas-lambda: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

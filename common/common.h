@@ -235,6 +235,8 @@ typedef struct fl_http_resp {
 
 CURL_handle *fl_http_handle(void);
 void fl_http_handle_free(CURL_handle *h);
+/* At the end of the process, when no thread uses libcurl any more. */
+void fl_http_global_cleanup(void);
 int fl_http_do(CURL_handle *h, const fl_http_req *req, fl_http_resp *resp, fl_err *err);
 /* A short description of a CURLcode that also works with the bootstrap's
  * static libcurl, which has no message strings of its own. */

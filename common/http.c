@@ -5,14 +5,22 @@
 
 #include "common.h"
 
+static bool inited;
+
 CURL_handle *fl_http_handle(void)
 {
-    static bool inited;
     if (!inited) { /* first call happens before any thread is started */
         curl_global_init(CURL_GLOBAL_DEFAULT);
         inited = true;
     }
     return curl_easy_init();
+}
+
+void fl_http_global_cleanup(void)
+{
+    if (inited)
+        curl_global_cleanup();
+    inited = false;
 }
 
 void fl_http_handle_free(CURL_handle *h)

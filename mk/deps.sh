@@ -3,7 +3,7 @@
 # Runs as root on a fresh Debian 12 (CI); elsewhere it prints what to install.
 set -eu
 pkgs="gcc make pkg-config dpkg-dev file zip unzip xz-utils ca-certificates \
- libcurl4-openssl-dev libcjson-dev libarchive-dev libmicrohttpd-dev libssl-dev \
+ zlib1g-dev libcjson-dev libarchive-dev libmicrohttpd-dev libssl-dev \
  libcriterion-dev musl-tools gcc-aarch64-linux-gnu qemu-user-static \
  clang libclang-rt-14-dev valgrind bubblewrap umoci skopeo docker-registry awscli nodejs \
  curl python3 procps iproute2 psmisc"

@@ -1,10 +1,15 @@
 #!/bin/sh
-# Builds the static archives the bootstrap links (HTTP-only libcurl, cJSON) for
-# x86_64 (Debian's musl-gcc) and arm64 (musl from Debian's source, built with
-# the aarch64 cross compiler), from Debian source packages fetched with a
-# private apt configuration so the system's apt state is untouched.
-# Usage: thirdparty.sh OUT_DIR ARCH   (ARCH = x86_64 | arm64). Cached: a second
-# run with the archives present does nothing and fetches nothing.
+# Builds static libcurl archives with our patches (mk/patches) from Debian's
+# curl source package, fetched with a private apt configuration so the
+# system's apt state is untouched:
+#   x86_64, arm64  what the bootstrap links: HTTP-only libcurl and cJSON, for
+#                  musl (Debian's musl-gcc; for arm64 musl from Debian's source,
+#                  built with the aarch64 cross compiler);
+#   host           what faas-lambda and the tests link: libcurl with OpenSSL
+#                  and zlib for the host's glibc, configured as Debian's
+#                  package is, minus the protocols and libraries we do not use.
+# Usage: thirdparty.sh OUT_DIR ARCH   (ARCH = x86_64 | arm64 | host). Cached: a
+# second run with the archives present does nothing and fetches nothing.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(realpath -m "$1"); arch=$2
@@ -12,7 +17,7 @@ log=$out/build-$arch.log
 mkdir -p "$out"; : > "$log"
 trap 'st=$?; [ $st = 0 ] || { tail -n 30 "$log" >&2; echo "thirdparty.sh: failed, log in $log" >&2; }' EXIT
 pfx=$out/$arch
-[ -f "$pfx/lib/libcurl.a" ] && [ -f "$pfx/lib/libcjson.a" ] && exit 0
+[ -f "$pfx/lib/libcurl.a" ] && { [ "$arch" = host ] || [ -f "$pfx/lib/libcjson.a" ]; } && exit 0
 
 src=$out/src
 mkdir -p "$src"
@@ -53,6 +58,7 @@ case $arch in
          --enable-wrapper=gcc >>"$log" 2>&1 && make -j"$(nproc)" >>"$log" 2>&1 && make install >>"$log" 2>&1)
       rm -rf "$b"
     fi ;;
+  host) cc=${CC:-cc} ;;
   *) echo "thirdparty.sh: unknown arch $arch" >&2; exit 2 ;;
 esac
 cflags="-Os -ffunction-sections -fdata-sections"
@@ -61,6 +67,24 @@ fetch curl
 b=$out/build-curl-$arch; rm -rf "$b"; cp -r "$(ls -d "$src"/curl-[0-9]*/)" "$b"
 # Our own patches (mk/patches/curl-*.patch), applied to the build copy only.
 for p in "$here"/patches/curl-*.patch; do patch -d "$b" -p1 -s < "$p"; done
+if [ "$arch" = host ]; then
+  # Debian's choices where they matter to us (OpenSSL, its CA locations, the
+  # threaded resolver, proxies, IPv6); static, HTTP(S) only.
+  (cd "$b" && CC=$cc CFLAGS="-O2 -g" ./configure --prefix="$pfx" \
+    --disable-shared --enable-static --disable-dependency-tracking \
+    --with-openssl --with-zlib --with-ca-path=/etc/ssl/certs \
+    --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt --enable-threaded-resolver \
+    --enable-http --disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp \
+    --disable-dict --disable-telnet --disable-tftp --disable-pop3 --disable-imap --disable-smb \
+    --disable-smtp --disable-gopher --disable-mqtt --disable-manual --disable-websockets \
+    --without-brotli --without-zstd --without-libpsl --without-libidn2 --without-nghttp2 \
+    --without-libssh --without-libssh2 --without-librtmp --without-hyper --without-ngtcp2 \
+    --without-nghttp3 --without-quiche --without-gssapi --without-libgsasl >>"$log" 2>&1 &&
+    make -j"$(nproc)" -C lib >>"$log" 2>&1 && make -C lib install >>"$log" 2>&1 &&
+    make -C include install >>"$log" 2>&1)
+  rm -rf "$b"
+  exit 0
+fi
 (cd "$b" && CC=$cc CFLAGS=$cflags ./configure --prefix="$pfx" --host=$host \
   --disable-shared --enable-static --disable-dependency-tracking \
   --enable-http --disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp \
