@@ -21,7 +21,15 @@ pfx=$out/$arch
 
 src=$out/src
 mkdir -p "$src"
+# One fetcher at a time: `make -j` builds several flavours at once, and they
+# share the sources and the apt state.
+exec 9>"$src/.fetch-lock"
 fetch() { # fetch PKG: download and unpack a Debian source package once
+  flock 9
+  fetch_locked "$1"
+  flock -u 9
+}
+fetch_locked() {
   ls -d "$src/$1"-[0-9]*/ >/dev/null 2>&1 && return 0
   apt=$out/apt
   mkdir -p "$apt/state/lists/partial" "$apt/cache/archives/partial"
