@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #define MAX_SAMPLES 2000000
 
 typedef struct worker {
@@ -20,13 +21,6 @@ typedef struct worker {
     double *lat;
     size_t count, errors;
 } worker;
-
-static double now_us(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
 
 static size_t sink(char *p, size_t s, size_t n, void *ud)
 {
@@ -46,13 +40,13 @@ static void *run(void *arg)
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    while (now_us() < w->until && w->count < MAX_SAMPLES) {
-        double t = now_us();
+    while (bench_now_us() < w->until && w->count < MAX_SAMPLES) {
+        double t = bench_now_us();
         long status = 0;
         if (curl_easy_perform(h) != CURLE_OK || (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status), status != 200))
             w->errors++;
         else
-            w->lat[w->count++] = now_us() - t;
+            w->lat[w->count++] = bench_now_us() - t;
     }
     curl_slist_free_all(hd);
     curl_easy_cleanup(h);
@@ -75,25 +69,15 @@ int main(int argc, char **argv)
     double secs = atof(argv[3]);
     if (threads < 1 || threads > 64 || secs <= 0)
         return 2;
-    char body[1025];
-    for (int i = 0; i < 1024; i++)
-        body[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[i % 36];
-    body[1024] = 0;
-    char event[4096];
-    int n = snprintf(event, sizeof event,
-                     "{\"version\":\"2.0\",\"routeKey\":\"$default\",\"rawPath\":\"/bench\",\"rawQueryString\":\"\","
-                     "\"headers\":{\"content-type\":\"text/plain\",\"host\":\"x.lambda-url.us-east-1.on.aws\"},"
-                     "\"requestContext\":{\"domainName\":\"x.lambda-url.us-east-1.on.aws\",\"http\":{\"method\":"
-                     "\"POST\",\"path\":\"/bench\",\"protocol\":\"HTTP/1.1\",\"sourceIp\":\"127.0.0.1\"},"
-                     "\"requestId\":\"r\",\"routeKey\":\"$default\",\"stage\":\"$default\"},"
-                     "\"body\":\"%s\",\"isBase64Encoded\":false}",
-                     body);
+    char *body = bench_body(1024);
+    size_t n;
+    char *event = bench_url_event(body, 1024, &n);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     worker *w = calloc((size_t)threads, sizeof *w);
     pthread_t *t = calloc((size_t)threads, sizeof *t);
-    double start = now_us(), until = start + secs * 1e6;
+    double start = bench_now_us(), until = start + secs * 1e6;
     for (int i = 0; i < threads; i++) {
-        w[i] = (worker){.url = argv[1], .until = until, .event = event, .n = (size_t)n};
+        w[i] = (worker){.url = argv[1], .until = until, .event = event, .n = n};
         w[i].lat = malloc(sizeof(double) * MAX_SAMPLES);
         pthread_create(&t[i], NULL, run, &w[i]);
     }
@@ -103,7 +87,7 @@ int main(int argc, char **argv)
         total += w[i].count;
         errors += w[i].errors;
     }
-    double elapsed = (now_us() - start) / 1e6;
+    double elapsed = (bench_now_us() - start) / 1e6;
     double *all = malloc(sizeof(double) * (total ? total : 1));
     size_t k = 0;
     for (int i = 0; i < threads; i++) {
@@ -117,6 +101,8 @@ int main(int argc, char **argv)
            threads, elapsed, total, errors, total / elapsed, total ? all[total / 2] : 0,
            total ? all[total * 9 / 10] : 0, total ? all[total * 99 / 100] : 0);
     free(all);
+    free(event);
+    free(body);
     free(w);
     free(t);
     curl_global_cleanup();

@@ -9,13 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-static double now_us(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
+#include "bench/bench.h"
 static size_t sink(char *p, size_t s, size_t n, void *ud)
 {
     (void)p;
@@ -39,9 +33,9 @@ static double post(CURL *h, const char *url, const char *body, size_t len, struc
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, got);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    double t = now_us();
+    double t = bench_now_us();
     CURLcode rc = curl_easy_perform(h);
-    double d = now_us() - t;
+    double d = bench_now_us() - t;
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK || status != 200) {
@@ -59,21 +53,9 @@ int main(int argc, char **argv)
     }
     size_t size = strtoul(argv[3], NULL, 10);
     int count = atoi(argv[4]);
-    char *body = malloc(size + 1);
-    for (size_t i = 0; i < size; i++)
-        body[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[i % 36];
-    body[size] = 0;
-    /* The event a Function URL would send for POST /bench with that body. */
-    size_t elen = size + 1024;
-    char *event = malloc(elen);
-    int n = snprintf(event, elen,
-                     "{\"version\":\"2.0\",\"routeKey\":\"$default\",\"rawPath\":\"/bench\",\"rawQueryString\":\"\","
-                     "\"headers\":{\"content-type\":\"text/plain\",\"host\":\"x.lambda-url.us-east-1.on.aws\"},"
-                     "\"requestContext\":{\"domainName\":\"x.lambda-url.us-east-1.on.aws\",\"http\":{\"method\":"
-                     "\"POST\",\"path\":\"/bench\",\"protocol\":\"HTTP/1.1\",\"sourceIp\":\"127.0.0.1\"},"
-                     "\"requestId\":\"r\",\"routeKey\":\"$default\",\"stage\":\"$default\"},"
-                     "\"body\":\"%s\",\"isBase64Encoded\":false}",
-                     body);
+    char *body = bench_body(size);
+    size_t n;
+    char *event = bench_url_event(body, size, &n);
     CURL *a = curl_easy_init(), *b = curl_easy_init();
     struct curl_slist *ih = curl_slist_append(NULL, "Content-Type: application/json");
     ih = curl_slist_append(ih, "Expect:");
@@ -82,11 +64,11 @@ int main(int argc, char **argv)
     double *ti = malloc(sizeof(double) * count), *td = malloc(sizeof(double) * count);
     size_t got;
     for (int i = 0; i < 20; i++) { /* warm both paths */
-        post(a, argv[1], event, (size_t)n, ih, &got);
+        post(a, argv[1], event, n, ih, &got);
         post(b, argv[2], body, size, dh, &got);
     }
     for (int i = 0; i < count; i++) {
-        ti[i] = post(a, argv[1], event, (size_t)n, ih, &got);
+        ti[i] = post(a, argv[1], event, n, ih, &got);
         td[i] = post(b, argv[2], body, size, dh, &got);
     }
     qsort(ti, count, sizeof *ti, cmp);

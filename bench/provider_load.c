@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "shim/shim.h"
 
 typedef struct target {
@@ -23,13 +24,6 @@ typedef struct target {
     size_t len;
     struct curl_slist *hdr;
 } target;
-
-static double now_us(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
 
 static size_t sink(char *p, size_t s, size_t n, void *ud)
 {
@@ -52,9 +46,9 @@ static double post(CURL *h, const target *t)
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    double start = now_us();
+    double start = bench_now_us();
     CURLcode rc = curl_easy_perform(h);
-    double d = now_us() - start;
+    double d = bench_now_us() - start;
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK || status != 200) {
@@ -74,7 +68,7 @@ static void *run(void *arg)
 {
     worker *w = arg;
     CURL *h = curl_easy_init();
-    while (now_us() < w->until) {
+    while (bench_now_us() < w->until) {
         post(h, w->t);
         w->done++;
     }
@@ -86,7 +80,7 @@ static double throughput(const target *t, int conc, double seconds)
 {
     worker *w = calloc((size_t)conc, sizeof *w);
     pthread_t *th = calloc((size_t)conc, sizeof *th);
-    double start = now_us(), until = start + seconds * 1e6;
+    double start = bench_now_us(), until = start + seconds * 1e6;
     for (int i = 0; i < conc; i++) {
         w[i] = (worker){t, until, 0};
         pthread_create(&th[i], NULL, run, &w[i]);
@@ -96,7 +90,7 @@ static double throughput(const target *t, int conc, double seconds)
         pthread_join(th[i], NULL);
         total += w[i].done;
     }
-    double rate = (double)total / ((now_us() - start) / 1e6);
+    double rate = (double)total / ((bench_now_us() - start) / 1e6);
     free(w);
     free(th);
     return rate;
@@ -112,10 +106,7 @@ int main(int argc, char **argv)
     int count = atoi(argv[4]), conc = atoi(argv[5]);
     double secs = atof(argv[6]);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    char *body = malloc(size + 1);
-    for (size_t i = 0; i < size; i++)
-        body[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[i % 36];
-    body[size] = 0;
+    char *body = bench_body(size);
     /* the provider's request, and the event it makes of it */
     shim_request q = {.method = "POST", .path = "/bench", .query = ""};
     fl_headers_add(&q.headers, "Content-Type", "text/plain");
