@@ -4,7 +4,7 @@
 set -eu
 pkgs="gcc make pkg-config dpkg-dev file zip unzip xz-utils ca-certificates \
  zlib1g-dev libcjson-dev libarchive-dev libmicrohttpd-dev libssl-dev \
- libcriterion-dev musl-tools gcc-aarch64-linux-gnu qemu-user-static \
+ libcriterion-dev musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static \
  clang libclang-rt-14-dev valgrind bubblewrap umoci skopeo docker-registry awscli nodejs \
  curl python3 procps iproute2 psmisc"
 # npm: Debian's package, unless a Node.js that bundles its own is installed
