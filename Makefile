@@ -81,7 +81,8 @@ $(B)/faas-lambda: $(CLI_SRC:%.c=$(B)/obj/%.o) $(B)/libfaaslambda.a
 
 # ---- the static bootstrap (musl), x86_64 and arm64 ----
 MUSL_CFLAGS := $(BASE_CFLAGS) -O2 -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
-BOOT_ALL := $(BOOT_SRC) $(SHIM_SRC) $(COMMON_SRC)
+# The bootstrap has no event loop (nor libmicrohttpd) of its own.
+BOOT_ALL := $(BOOT_SRC) $(SHIM_SRC) $(filter-out common/loop%.c common/pool.c,$(COMMON_SRC))
 MUSL_CC_x86_64 := musl-gcc
 MUSL_CC_arm64 := $(TP)/arm64/musl/bin/musl-gcc
 STRIP_x86_64 := strip

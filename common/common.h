@@ -88,6 +88,72 @@ void fl_log(int level, const char *fmt, ...) FL_PRINTF(2, 3);
  * as debug lines, prefixed with cls (a string naming the server). */
 void fl_log_mhd(void *cls, const char *fmt, va_list ap);
 
+/* ---- event loop (loop.c) and a pool of threads for blocking work (pool.c) ----
+ * One thread runs the loop: callbacks for ready descriptors, timers and
+ * calls posted from other threads all run on it, and must not block. */
+typedef struct fl_loop fl_loop;
+typedef void (*fl_loop_fn)(void *ud);
+typedef void (*fl_loop_io_fn)(void *ud, uint32_t events);
+#define FL_LOOP_IN 0x001u    /* EPOLLIN */
+#define FL_LOOP_OUT 0x004u   /* EPOLLOUT */
+#define FL_LOOP_ERR 0x008u   /* EPOLLERR */
+#define FL_LOOP_HUP 0x010u   /* EPOLLHUP */
+#define FL_LOOP_RDHUP 0x2000u /* EPOLLRDHUP */
+
+fl_loop *fl_loop_new(fl_err *err);
+/* Stops the loop first (see fl_loop_stop). */
+void fl_loop_free(fl_loop *l);
+/* Runs the loop on the calling thread until fl_loop_stop. */
+void fl_loop_run(fl_loop *l);
+/* Runs the loop on a thread of its own. */
+int fl_loop_start(fl_loop *l, fl_err *err);
+/* From any thread: the loop ends after the calls already posted; joins the
+ * loop's own thread. */
+void fl_loop_stop(fl_loop *l);
+/* True on the loop's thread while it runs. */
+bool fl_loop_here(const fl_loop *l);
+/* Loop thread only: one watch per descriptor, level-triggered unless events
+ * says otherwise; unwatch before closing the descriptor. */
+void fl_loop_watch(fl_loop *l, int fd, uint32_t events, fl_loop_io_fn fn, void *ud);
+void fl_loop_unwatch(fl_loop *l, int fd);
+/* From any thread: fn(ud) runs on the loop's thread, in the order posted. */
+void fl_loop_post(fl_loop *l, fl_loop_fn fn, void *ud);
+/* From any thread but the loop's: runs fn(ud) on the loop and waits for
+ * it. On the loop's thread (or before the loop runs) it runs fn at once. */
+void fl_loop_call(fl_loop *l, fl_loop_fn fn, void *ud);
+/* One-shot timers in caller-owned memory, loop thread only. (Re)arming an
+ * armed timer moves it. at_us is fl_mono_us() time. */
+typedef struct fl_timer {
+    uint64_t at_us;
+    fl_loop_fn fn;
+    void *ud;
+    struct fl_timer *next;
+    bool armed;
+} fl_timer;
+void fl_loop_timer(fl_loop *l, fl_timer *t, uint64_t at_us, fl_loop_fn fn, void *ud);
+void fl_loop_timer_cancel(fl_loop *l, fl_timer *t);
+
+typedef struct fl_pool fl_pool;
+fl_pool *fl_pool_new(unsigned max_threads);
+/* From any thread: fn(ud) runs on a pool thread; jobs start in order. */
+void fl_pool_run(fl_pool *p, fl_loop_fn fn, void *ud);
+/* Runs the jobs still queued, then joins the threads. */
+void fl_pool_free(fl_pool *p);
+
+/* A libmicrohttpd daemon (started with MHD_USE_EPOLL and no internal
+ * thread) run by a loop (loop_mhd.c, host builds only). Attach, detach and
+ * run on the loop's thread. */
+struct MHD_Daemon;
+struct MHD_Connection;
+typedef struct fl_mhd fl_mhd;
+fl_mhd *fl_mhd_attach(fl_loop *l, struct MHD_Daemon *d, fl_err *err);
+/* From any thread: MHD_resume_connection, and a run of the daemon on the
+ * loop so that it notices (in this mode it has no wake-up of its own). */
+void fl_mhd_resume(fl_mhd *m, struct MHD_Connection *c);
+/* Stops watching (loop thread); the caller then stops the daemon, after
+ * resuming every connection it suspended. */
+void fl_mhd_detach(fl_mhd *m);
+
 /* ---- signals ---- */
 #include <signal.h>
 /* For daemons that stop on SIGINT/SIGTERM taken with sigwait: blocks both in
