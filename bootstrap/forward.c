@@ -205,6 +205,9 @@ static int revive(boot_forwarder *fw, uint64_t until_mono_us)
     for (;;) {
         if (boot_watchdog_exited(fw->wd, status, sizeof status)) {
             if (fw->failed_restarts >= MAX_FAILED_RESTARTS) {
+                /* its last words may still be on their way to the log: let them land */
+                char tail[8];
+                boot_watchdog_tail(fw->wd, tail, sizeof tail);
                 fl_error("the watchdog failed to restart %d times; exiting so that Lambda replaces the sandbox",
                          fw->failed_restarts);
                 return -1;

@@ -20,6 +20,11 @@ static emu_function *runtime_of(emu *e, emu_entry *en, fl_err *err)
 
 emu_admit_rc emu_admit(emu *e, const char *name, emu_ticket *t, const char **reason, fl_err *err)
 {
+    return emu_admit_nb(e, name, t, reason, err, true);
+}
+
+emu_admit_rc emu_admit_nb(emu *e, const char *name, emu_ticket *t, const char **reason, fl_err *err, bool may_block)
+{
     *t = (emu_ticket){0};
     *reason = NULL;
     pthread_mutex_lock(&e->mu);
@@ -38,6 +43,10 @@ emu_admit_rc emu_admit(emu *e, const char *name, emu_ticket *t, const char **rea
     } else if (e->unreserved_inflight + e->reserved_sum >= e->limit) {
         rc = EMU_ADMIT_THROTTLED;
         *reason = "ConcurrentInvocationLimitExceeded";
+    }
+    if (rc == EMU_ADMIT_OK && !en->rt && !may_block) {
+        pthread_mutex_unlock(&e->mu);
+        return EMU_ADMIT_WOULD_BLOCK;
     }
     if (rc == EMU_ADMIT_OK) {
         t->rt = runtime_of(e, en, err);

@@ -1,7 +1,8 @@
 /* Invoke (POST /2015-03-31/functions/{name}/invocations): RequestResponse
- * waits for the function's answer; Event queues the invoke (async.c) and
- * answers 202; DryRun only checks. Headers and errors as the AWS CLI and
- * SDKs expect them. InvokeWithResponseStream is in invoke_stream.c. */
+ * waits for the function's answer (on the loop, parked: call.c); Event
+ * queues the invoke (async.c) and answers 202; DryRun only checks (those
+ * two on a pool thread). Headers and errors as the AWS CLI and SDKs expect
+ * them. InvokeWithResponseStream is in invoke_stream.c. */
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,7 @@ void emu_invoke_take_result(emu_function *fn, emu_invoke *inv, emu_result_kind *
 
 static int respond_result(emu_req *r, emu_function *fn, emu_invoke *inv, bool tail)
 {
+    snprintf(r->id, sizeof r->id, "%s", inv->id); /* the request id is the invoke's */
     fl_buf body = {0}, log = {0};
     emu_result_kind kind;
     emu_invoke_take_result(fn, inv, &kind, &body, tail ? &log : NULL);
@@ -106,7 +108,6 @@ static int respond_result(emu_req *r, emu_function *fn, emu_invoke *inv, bool ta
         fl_headers_add(&h, "X-Amz-Function-Error", "Unhandled");
     if (tail)
         fl_headers_add(&h, "X-Amz-Log-Result", fl_buf_cstr(&log));
-    snprintf(r->id, sizeof r->id, "%s", inv->id); /* the request id is the invoke's */
     fl_buf_free(&log);
     return emu_reply(r, 200, "application/json", &body, &h);
 }
@@ -181,6 +182,15 @@ int emu_invoke_sync(emu *e, const char *name, emu_invoke *inv, emu_ticket *t, em
     return rc;
 }
 
+/* The call is over (call.c): its result, or why it did not run. */
+static int answer(emu_req *r)
+{
+    emu_call *k = r->call;
+    if (k->arc != EMU_ADMIT_OK)
+        return emu_reply_admit_error(r, k->arc, k->name, k->reason, &k->err);
+    return respond_result(r, k->t.rt, k->inv, k->tail);
+}
+
 int emu_api_invoke(emu_req *r)
 {
     if (r->route.op == EMU_OP_INVOKE_STREAM)
@@ -199,16 +209,5 @@ int emu_api_invoke(emu_req *r)
     if (!strcmp(type, "Event"))
         return emu_async_submit(r, name, cc, caller_trace(r));
     emu_invoke *inv = emu_invoke_new(&r->body, cc, caller_trace(r));
-    emu_admit_rc arc;
-    const char *reason;
-    fl_err err;
-    emu_ticket t;
-    if (emu_invoke_sync(r->e, name, inv, &t, &arc, &reason, &err)) {
-        rc = emu_reply_admit_error(r, arc, name, reason, &err);
-    } else {
-        rc = respond_result(r, t.rt, inv, tail);
-        emu_release(r->e, &t);
-    }
-    emu_invoke_unref(inv);
-    return rc;
+    return emu_call_start(r, name, inv, tail, answer);
 }

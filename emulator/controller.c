@@ -35,10 +35,8 @@ static bool running(const emu_invoke *inv)
  * meanwhile: its server threads may need it to finish). */
 static void retire(emu_function *fn, emu_sandbox *sb)
 {
-    sb->closing = true;
+    sb->closing = true; /* its parked calls end when its server stops */
     emu_pool_remove(fn, sb);
-    pthread_cond_broadcast(&sb->cond);
-    pthread_cond_broadcast(&fn->cond);
     pthread_mutex_unlock(&fn->mu);
     emu_sandbox_destroy(sb);
     pthread_mutex_lock(&fn->mu);

@@ -107,6 +107,8 @@ typedef struct emu_config {
     const char *access_key, *secret_key; /* for "strict" */
     unsigned log_retention_kb;  /* per log group (function); 0: default */
     bool quiet_function_logs;   /* do not copy function output to stderr */
+    fl_loop *loop;              /* the event loop to run the servers on (running, and outliving
+                                 * the emulator); NULL: one of its own, on its own thread */
 } emu_config;
 
 #define EMU_CONCURRENCY_DEFAULT 10

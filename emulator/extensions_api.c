@@ -11,7 +11,6 @@
 
 #include "emulator/internal.h"
 
-#define WAIT_SLICE_US 250000u
 #define EXT_NAME_MAX 256
 
 static int forbidden(struct MHD_Connection *c, const char *type, const char *msg)
@@ -129,25 +128,29 @@ static emu_extension *identify(emu_sandbox *sb, struct MHD_Connection *c, int *r
     return x;
 }
 
-int emu_ext_next(emu_sandbox *sb, struct MHD_Connection *c)
+int emu_ext_next(emu_sandbox *sb, struct MHD_Connection *c, emu_rapi_req *r)
 {
     emu_function *fn = sb->fn;
     int rc = MHD_NO;
     pthread_mutex_lock(&fn->mu);
-    emu_extension *x = identify(sb, c, &rc);
-    while (x && !sb->closing && !x->head) {
-        emu_cond_wait_until(&fn->cond, &fn->mu, fl_mono_us() + WAIT_SLICE_US);
-        if (sb->closing || x->head)
-            break;
-        pthread_mutex_unlock(&fn->mu);
-        bool alive = emu_peer_alive(c);
-        pthread_mutex_lock(&fn->mu);
-        if (!alive)
-            break;
+    emu_extension *x = r->ext ? r->ext : identify(sb, c, &rc);
+    if (x && x->waiting && x->waiting != r) { /* a newer call of the same extension wins */
+        x->waiting->dropped = true;
+        emu_rapi_unpark(x->waiting);
+        x->waiting = NULL;
     }
-    if (!x || sb->closing || !x->head) {
+    if (x && !sb->closing && !r->dropped && !x->head) {
+        r->ext = x;
+        x->waiting = r;
+        emu_rapi_park(r);
         pthread_mutex_unlock(&fn->mu);
-        return x ? MHD_NO : rc; /* the sandbox is going away: no event, just the end */
+        return MHD_YES;
+    }
+    if (x && x->waiting == r)
+        x->waiting = NULL;
+    if (!x || sb->closing || r->dropped || !x->head) {
+        pthread_mutex_unlock(&fn->mu);
+        return x ? MHD_NO : rc; /* the sandbox is going away, or the caller left: just the end */
     }
     emu_ext_event *e = x->head;
     x->head = e->next;
@@ -243,7 +246,7 @@ void emu_ext_notify_invoke(emu_sandbox *sb, const emu_invoke *inv)
         any = true;
     }
     if (any)
-        pthread_cond_broadcast(&sb->fn->cond);
+        emu_rapi_kick(sb);
 }
 
 void emu_ext_free_all(emu_sandbox *sb)

@@ -49,12 +49,10 @@ emu_function *emu_function_new(emu_fn_conf *conf, const emu_rt_env *env, fl_err 
         goto fail;
     }
     pthread_mutex_init(&fn->mu, NULL);
-    emu_cond_init(&fn->cond);
     int rc = pthread_create(&fn->controller, NULL, emu_controller_main, fn);
     if (rc) {
         fl_fail(err, "starting the function's controller: %s", strerror(rc));
         pthread_mutex_destroy(&fn->mu);
-        pthread_cond_destroy(&fn->cond);
         goto fail;
     }
     fn->controller_started = true;
@@ -97,7 +95,7 @@ int emu_function_submit(emu_function *fn, emu_invoke *inv, bool *throttled, fl_e
     fn->q_len++;
     emu_sandbox *idle = emu_pool_idle_pop(fn);
     if (idle)
-        pthread_cond_signal(&idle->cond); /* the warmest idle runtime takes it */
+        emu_rapi_kick(idle);              /* the warmest idle runtime takes it */
     else
         emu_function_wake(fn);            /* or the controller starts a sandbox */
     pthread_mutex_unlock(&fn->mu);
@@ -114,6 +112,20 @@ void emu_function_wait(emu_function *fn, emu_invoke *inv)
     pthread_mutex_unlock(&fn->mu);
 }
 
+void emu_invoke_when_done(emu_function *fn, emu_invoke *inv, fl_loop *loop, fl_loop_fn fn_done, void *ud)
+{
+    pthread_mutex_lock(&fn->mu);
+    bool done = inv->state == EMU_INV_DONE;
+    if (!done) {
+        inv->loop = loop;
+        inv->on_done = fn_done;
+        inv->on_done_ud = ud;
+    }
+    pthread_mutex_unlock(&fn->mu);
+    if (done)
+        fn_done(ud);
+}
+
 int emu_function_invoke(emu_function *fn, emu_invoke *inv, bool *throttled, fl_err *err)
 {
     if (emu_function_submit(fn, inv, throttled, err))
@@ -128,7 +140,6 @@ void emu_function_stop(emu_function *fn)
         return;
     pthread_mutex_lock(&fn->mu);
     fn->stopping = true;
-    pthread_cond_broadcast(&fn->cond);
     pthread_mutex_unlock(&fn->mu);
     emu_function_wake(fn);
     pthread_join(fn->controller, NULL);
@@ -141,7 +152,6 @@ void emu_function_free(emu_function *fn)
         return;
     emu_function_stop(fn);
     pthread_mutex_destroy(&fn->mu);
-    pthread_cond_destroy(&fn->cond);
     close(fn->wake_fd);
     emu_fn_conf_free(&fn->conf);
     free(fn);

@@ -1,12 +1,16 @@
 /* emulator internals: the objects and the functions the emulator's files
  * share. Not a public header: components use emulator.h.
  *
+ * Threads: the HTTP servers (the front door and every sandbox's Runtime
+ * API) and the sandboxes' output pipes are served by one event loop thread
+ * (env.loop), which never blocks: requests that wait park their connection
+ * (emu_waiter), operations that block run on a pool (emu.pool). Each
+ * function has a controller thread; Event invokes have their own workers.
+ *
  * Locking: one mutex per function (fn->mu) guards the function's queue, its
- * sandbox's state (current invoke, extensions, flags) and every invoke's state
- * and result. fn->cond is broadcast on any change; waiters re-check their
- * condition. The log reader of a sandbox has its own mutex (sync protocol
- * only) and never holds it together with fn->mu. Threads never block on
- * the outside world (a pipe, a socket, a process) while holding fn->mu. */
+ * sandbox's state (current invoke, extensions, flags, parked calls, output
+ * lines) and every invoke's state and result. Threads never block on the
+ * outside world (a pipe, a socket, a process) while holding fn->mu. */
 #ifndef FL_EMULATOR_INTERNAL_H
 #define FL_EMULATOR_INTERNAL_H
 
@@ -58,6 +62,7 @@ struct MHD_Connection;
 #define EMU_PARAM_MAX 512
 #define EMU_QUERY_MAX 32
 #define EMU_LIST_DEFAULT 50
+#define EMU_POOL_THREADS 32               /* the operations that block, at once */
 
 /* ---- string vectors (argv, envp): always NULL-terminated once non-empty ---- */
 typedef struct emu_strv {
@@ -292,26 +297,55 @@ typedef enum emu_result_kind {
     EMU_RES_SERVICE,      /* the emulator failed: 500 ServiceException */
 } emu_result_kind;
 
-/* stream.c: a response passed through as it is produced */
+/* A connection suspended until something happens (waiter.c). The HTTP
+ * servers run on the emulator's event loop: a request that must wait (for
+ * an invoke, for the runtime's next bytes) parks its connection instead of
+ * blocking a thread, and whoever makes the change it waits for wakes it. */
+typedef struct emu_waiter {
+    fl_mhd *mhd;                  /* the daemon of c; NULL when nothing is parked */
+    struct MHD_Connection *c;
+} emu_waiter;
+/* Suspends c (in one of its daemon's callbacks, on the loop) and records it. */
+void emu_waiter_park(emu_waiter *w, fl_mhd *m, struct MHD_Connection *c);
+/* From any thread: resumes what is parked, if anything; the daemon calls the
+ * connection's handler (or content reader) again. */
+void emu_waiter_wake(emu_waiter *w);
+bool emu_waiter_parked(const emu_waiter *w);
+
+/* stream.c: a response passed through as it is produced. Never blocks: the
+ * reader (a front connection) and the writer (the runtime's connection)
+ * park in it when there is nothing to read or no room, and wake each other. */
 typedef struct emu_stream {
     pthread_mutex_t mu;
-    pthread_cond_t cond;
     fl_buf buf;                   /* bytes from off on are unread */
     size_t off;
     uint64_t total;
     char *content_type;           /* of the runtime's streamed response */
     bool streamed;                /* the runtime streams (else: the payload at the end) */
     bool ended, gone;
+    emu_waiter reader, writer;
 } emu_stream;
 
 emu_stream *emu_stream_new(void);
 void emu_stream_free(emu_stream *s);
 void emu_stream_begin(emu_stream *s, const char *content_type);
-/* -1 when the reader left. block: wait while the buffer is full. */
-int emu_stream_write(emu_stream *s, const void *p, size_t n, bool block);
+/* Appends (nothing when the reader left: -1; a stream that ended takes no
+ * more when !always: -1). */
+int emu_stream_write(emu_stream *s, const void *p, size_t n, bool always);
+/* The writer's connection c parks when the unread bytes fill the buffer:
+ * true when it was parked (then the bytes wait), false when there is room. */
+bool emu_stream_park_writer(emu_stream *s, fl_mhd *m, struct MHD_Connection *c);
 void emu_stream_end(emu_stream *s);
+/* Appends at most max unread bytes to out; *ended once everything is read
+ * and the stream ended. */
 size_t emu_stream_read(emu_stream *s, fl_buf *out, size_t max, bool *ended);
-void emu_stream_wait_start(emu_stream *s, bool *streamed, char **content_type);
+/* The reader's connection c parks until there are bytes or the end (or,
+ * for_start, until the runtime starts streaming or the invoke ends): true
+ * when it was parked, false when there is something to go on with. */
+bool emu_stream_park_reader(emu_stream *s, fl_mhd *m, struct MHD_Connection *c, bool for_start);
+/* Whether the runtime streams, and what (caller frees); valid once a
+ * reader parked for the start was woken or found no need to park. */
+void emu_stream_started(emu_stream *s, bool *streamed, char **content_type);
 void emu_stream_leave(emu_stream *s);
 
 typedef struct emu_invoke {
@@ -331,6 +365,10 @@ typedef struct emu_invoke {
     struct emu_invoke *next;      /* function queue link */
     emu_stream *stream;           /* the caller reads the response as it comes; or NULL */
     pthread_cond_t done;          /* broadcast when state becomes DONE */
+    emu_waiter waiter;            /* a connection parked until DONE, woken then */
+    fl_loop *loop;                /* with on_done: called on this loop once DONE */
+    fl_loop_fn on_done;
+    void *on_done_ud;
 } emu_invoke;
 
 emu_invoke *emu_invoke_new(fl_buf *payload, char *client_context, const char *trace_id);
@@ -351,6 +389,7 @@ typedef struct emu_extension {
     bool want_invoke;
     emu_ext_event *head, *tail;
     size_t nevents;
+    struct emu_rapi_req *waiting; /* its event/next call, parked */
 } emu_extension;
 
 /* ---- cgroups (cgroup.c) ---- */
@@ -390,7 +429,8 @@ typedef struct emu_sandbox {
     int ns_pidfd;                 /* signals go through it: no pid reuse races */
     char pidns[64];               /* its /proc/PID/ns/pid link, to find its processes */
     int block_fd;                 /* bwrap waits for a byte here before exec */
-    struct MHD_Daemon *rapi;
+    struct MHD_Daemon *rapi;      /* run by the emulator's loop */
+    fl_mhd *rapi_mhd;
     char log_stream[96];
     uint64_t spawn_us;
     /* under fn->mu: */
@@ -404,7 +444,8 @@ typedef struct emu_sandbox {
     bool closing;                 /* being torn down: blocked handlers return */
     bool exited;
     int wait_status;
-    int next_waiters;             /* /next calls blocked in the Runtime API */
+    int next_waiters;             /* /next calls parked in the Runtime API (0 or 1) */
+    struct emu_rapi_req *next_req; /* that /next call, its connection parked */
     emu_invoke *current;          /* dispatched, not yet finished (a reference) */
     emu_invoke *log_target;       /* where output lines go besides stderr (a reference) */
     char last_id[EMU_UUID_LEN + 1];
@@ -419,20 +460,11 @@ typedef struct emu_sandbox {
     uint64_t done_us;             /* when its last invoke completed */
     bool frozen;
     pid_t pgid;                   /* SIGSTOP freezing: the runtime's process group */
-    pthread_cond_t cond;          /* its /next waiter waits here */
     emu_cg *cg;                   /* its cgroups, or NULL */
-    /* log reader (logs.c) */
-    int out_fd, err_fd;           /* owned by the reader thread once it runs */
-    int peek_fd[2];               /* the same pipes, to see whether anything is unread */
-    atomic_int log_busy;          /* the reader holds bytes it has not emitted yet */
-    atomic_int log_partial;       /* it holds the start of a line without its newline */
-    int log_wake;                 /* eventfd: sync or stop */
-    pthread_t log_thread;
-    bool log_started;
-    pthread_mutex_t log_mu;
-    pthread_cond_t log_cond;
-    uint64_t sync_req, sync_ack;
-    bool log_stop, log_done;
+    /* its output (logs.c): read by the loop, and drained before END */
+    int out_fd, err_fd;           /* -1 once at EOF */
+    emu_linebuf out_lines, err_lines; /* under fn->mu */
+    bool logs_watched;
 } emu_sandbox;
 
 /* Starts bwrap (held before exec), the Runtime API inside its network
@@ -526,11 +558,12 @@ int emu_find_bootstrap(const emu_fn_conf *c, char out[64]);
 int emu_sandbox_path_to_host(const emu_fn_conf *c, const char *path, char *out, size_t n);
 
 /* logs.c */
-int emu_logs_start(emu_sandbox *sb, fl_err *err);
-/* Waits (bounded) until output written before this call has been read. */
-void emu_logs_sync(emu_sandbox *sb, uint64_t timeout_us);
-/* True when no output is on its way (no need to sync). */
-bool emu_logs_settled(emu_sandbox *sb);
+/* The loop reads the sandbox's pipes from now on (any thread; waits). */
+void emu_logs_start(emu_sandbox *sb);
+/* Emits what the function wrote before this call, a line without its
+ * newline included. fn->mu held; does not block. */
+void emu_logs_drain(emu_sandbox *sb);
+/* Stops reading (any thread but the loop's; waits), drains, closes. */
 void emu_logs_stop(emu_sandbox *sb);
 /* One line to stderr and to the log target's tail. Caller holds fn->mu. */
 void emu_log_line(emu_sandbox *sb, const char *line, size_t n);
@@ -553,7 +586,6 @@ struct emu_function {
     uint64_t idle_since_us;       /* no sandbox and no user since (under the service's mu) */
     struct emu_function *retired_next;
     pthread_mutex_t mu;
-    pthread_cond_t cond;          /* CLOCK_MONOTONIC */
     int wake_fd;                  /* eventfd: wakes the controller */
     emu_invoke *q_head, *q_tail;  /* each queued invoke holds a reference */
     size_t q_len;
@@ -580,6 +612,8 @@ int emu_function_invoke(emu_function *fn, emu_invoke *inv, bool *throttled, fl_e
 /* The two halves of it. */
 int emu_function_submit(emu_function *fn, emu_invoke *inv, bool *throttled, fl_err *err);
 void emu_function_wait(emu_function *fn, emu_invoke *inv);
+/* Calls fn_done(ud) on loop once inv is done (at once, here, when it is). */
+void emu_invoke_when_done(emu_function *fn, emu_invoke *inv, fl_loop *loop, fl_loop_fn fn_done, void *ud);
 /* Sets stopping and joins the controller: afterwards every invoke is done. */
 void emu_function_stop(emu_function *fn);
 void emu_function_wake(emu_function *fn);
@@ -611,10 +645,19 @@ typedef struct emu_front emu_front;
 emu_front *emu_front_start(int listen_fd, struct emu *e, fl_err *err);
 void emu_front_stop(emu_front *f);
 
-struct MHD_Daemon *emu_rapi_start(emu_sandbox *sb, int listen_fd, fl_err *err);
+/* The sandbox's Runtime API server, run by the loop (any thread; waits). */
+int emu_rapi_start(emu_sandbox *sb, int listen_fd, fl_err *err);
+/* Ends every parked call and stops the server (any thread but the loop's;
+ * waits). fn->mu not held. */
+void emu_rapi_stop(emu_sandbox *sb);
+/* Any thread, fn->mu held: the sandbox's state changed (an invoke queued,
+ * an event for an extension, closing): parked calls look again. */
+void emu_rapi_kick(emu_sandbox *sb);
 
 /* A Runtime API request in progress (one per HTTP request). */
 typedef struct emu_rapi_req {
+    emu_sandbox *sb;
+    struct MHD_Connection *c;
     emu_rapi_route route;
     char id[EMU_ID_MAX];
     emu_invoke *inv;              /* reference, for response/error */
@@ -624,10 +667,19 @@ typedef struct emu_rapi_req {
     bool to_stream;               /* passed through to inv->stream as it comes */
     bool too_large;
     bool answered;                /* a response was queued in the first call */
+    bool parked;                  /* a long poll (/next, event/next) whose connection is suspended */
+    bool dropped;                 /* its caller hung up, or a newer call replaced it */
+    int fd;                       /* its socket, watched for a hang-up while parked */
+    int body_fd;                  /* the same, watched while a /response body comes */
+    struct emu_extension *ext;    /* event/next: the extension that waits */
 } emu_rapi_req;
 
 int emu_ext_register(emu_sandbox *sb, struct MHD_Connection *c, emu_rapi_req *r);
-int emu_ext_next(emu_sandbox *sb, struct MHD_Connection *c);
+int emu_ext_next(emu_sandbox *sb, struct MHD_Connection *c, emu_rapi_req *r);
+/* A long poll parked (its connection suspended, its socket watched for a
+ * hang-up) and resumed; fn->mu held, loop thread, in r's handler (park). */
+void emu_rapi_park(emu_rapi_req *r);
+void emu_rapi_unpark(emu_rapi_req *r);
 int emu_ext_error(emu_sandbox *sb, struct MHD_Connection *c, emu_rapi_req *r);
 /* Queues an INVOKE event for extensions that asked for it. fn->mu held. */
 void emu_ext_notify_invoke(emu_sandbox *sb, const emu_invoke *inv);
@@ -640,8 +692,8 @@ int emu_respond(struct MHD_Connection *c, unsigned status, const char *content_t
 int emu_respond_rapi_error(struct MHD_Connection *c, unsigned status, const char *type, const char *fmt, ...)
     FL_PRINTF(4, 5);
 const char *emu_header(struct MHD_Connection *c, const char *name);
-/* False once the peer has closed its end (a long-poll caller went away). */
-bool emu_peer_alive(struct MHD_Connection *c);
+/* The socket of c. */
+int emu_conn_fd(struct MHD_Connection *c);
 /* A listening TCP socket for addr (SOCK_CLOEXEC, SO_REUSEADDR). */
 int emu_listen_socket(const struct sockaddr_storage *ss, unsigned sslen, int *fd, fl_err *err);
 
@@ -788,6 +840,7 @@ typedef struct emu_rt_env {       /* what runtimes share; outlives them */
     struct emu_cgroups *cg;
     struct emu_logstore *logs;
     bool quiet;
+    fl_loop *loop;                /* runs every HTTP server of the emulator */
 } emu_rt_env;
 
 typedef struct emu_entry {
@@ -823,6 +876,9 @@ struct emu {
     bool janitor_started;
     pthread_cond_t janitor_cond;
     emu_front *front;
+    fl_loop *loop;                /* env.loop: the servers' event loop */
+    bool own_loop;                /* started by the emulator (else the embedder's) */
+    fl_pool *pool;                /* the operations that block (files, unzipping, images) */
     struct emu_async *async;
     char url[96];
 };
@@ -853,6 +909,7 @@ typedef enum emu_admit_rc {
     EMU_ADMIT_PENDING,            /* State Pending: ResourceConflictException */
     EMU_ADMIT_THROTTLED,          /* *reason says which limit */
     EMU_ADMIT_FAILED,             /* err says why */
+    EMU_ADMIT_WOULD_BLOCK,        /* the function's runtime must be made first: admit on a pool thread */
 } emu_admit_rc;
 
 typedef struct emu_ticket {
@@ -862,6 +919,9 @@ typedef struct emu_ticket {
 } emu_ticket;
 
 emu_admit_rc emu_admit(emu *e, const char *name, emu_ticket *t, const char **reason, fl_err *err);
+/* The same; !may_block: EMU_ADMIT_WOULD_BLOCK (and nothing taken) when the
+ * runtime does not exist yet (making it reads files, may unpack an image). */
+emu_admit_rc emu_admit_nb(emu *e, const char *name, emu_ticket *t, const char **reason, fl_err *err, bool may_block);
 void emu_release(emu *e, emu_ticket *t);
 
 /* service.c */
@@ -891,7 +951,23 @@ typedef struct emu_req {
     size_t limit;
     bool started, too_large, answered;
     int auth_rc;                  /* the answer queued by a failed auth check */
+    /* Requests that wait (an invoke) or block (everything else runs on a
+     * pool thread) park their connection; when it is resumed, resume (if
+     * set) gives the answer on the loop. */
+    fl_mhd *mhd;
+    int (*resume)(struct emu_req *r);
+    int (*work)(struct emu_req *r);
+    int work_rc;
+    struct emu_call *call;        /* an invoke in flight (api_invoke.c, url_serve.c) */
+    struct url_stream *url_stream; /* a Function URL's streamed answer (url_serve.c) */
 } emu_req;
+
+/* front.c: runs work(r) on a pool thread (c parked meanwhile); its answer
+ * is queued there, on the suspended connection. Returns MHD_YES. */
+int emu_front_offload(emu_req *r, int (*work)(emu_req *r));
+/* Parks r's connection until emu_front_wake; then resume(r) answers (on the
+ * loop). */
+void emu_front_park(emu_req *r, int (*resume)(emu_req *r));
 
 int emu_reply(emu_req *r, unsigned status, const char *content_type, fl_buf *body, fl_headers *extra);
 int emu_reply_json(emu_req *r, unsigned status, cJSON *doc);
@@ -947,6 +1023,29 @@ int emu_invoke_sync(emu *e, const char *name, emu_invoke *inv, emu_ticket *t, em
 /* Moves the result out of inv (and the base64 log tail when log64). */
 void emu_invoke_take_result(emu_function *fn, emu_invoke *inv, emu_result_kind *kind, fl_buf *body, fl_buf *log64);
 int emu_api_invoke_stream(emu_req *r);
+
+/* call.c: an invoke a front connection waits for, parked (RequestResponse
+ * and Function URLs). emu_call_start admits (on a pool thread when the
+ * runtime must be made), submits, and parks r; answer(r) runs on the loop
+ * once the invoke is done (with inv->stream: once the runtime started
+ * streaming or the invoke ended) or failed to start (call->arc says which),
+ * and the call is freed after it: answer may take t and inv from it. Takes
+ * inv. Returns MHD_YES. */
+typedef struct emu_call {
+    emu_invoke *inv;
+    emu_ticket t;
+    emu_admit_rc arc;             /* EMU_ADMIT_OK: inv ran (its result is in inv) */
+    const char *reason;
+    fl_err err;
+    char name[EMU_FN_REF_MAX];
+    bool tail;                    /* X-Amz-Log-Type: Tail */
+    int (*answer)(emu_req *r);
+} emu_call;
+int emu_call_start(emu_req *r, const char *name, emu_invoke *inv, bool tail, int (*answer)(emu_req *r));
+/* What is left of r's call or streamed URL answer, when its connection
+ * ends without them (front.c). */
+void emu_call_free(emu_req *r);
+void emu_url_stream_free(emu_req *r);
 
 /* ---- asynchronous (Event) invokes (async.c) ---- */
 int emu_async_start(emu *e, fl_err *err);

@@ -6,10 +6,6 @@
 
 #include "emulator/internal.h"
 
-/* How long a completion waits for the sandbox's pipes to be drained, so the
- * function's last lines land before END in the log and in the tail. */
-#define LOG_SYNC_US 300000u
-
 static void unqueue(emu_function *fn, emu_invoke *inv)
 {
     emu_invoke **pp = &fn->q_head, *prev = NULL;
@@ -25,17 +21,24 @@ static void unqueue(emu_function *fn, emu_invoke *inv)
     }
 }
 
-/* DONE: the caller wakes; a streaming caller gets the end of the stream,
- * and the whole payload first when the runtime did not stream it. */
+/* DONE: the caller wakes (a thread waiting, a parked connection, or a
+ * call on the loop); a streaming caller gets the end of the stream, and the
+ * whole payload first when the runtime did not stream it. */
 static void finish(emu_invoke *inv)
 {
     inv->state = EMU_INV_DONE;
     if (inv->stream) {
         if (inv->kind == EMU_RES_OK && !inv->stream->streamed && inv->result.len)
-            emu_stream_write(inv->stream, inv->result.data, inv->result.len, false);
+            emu_stream_write(inv->stream, inv->result.data, inv->result.len, true);
         emu_stream_end(inv->stream);
     }
     pthread_cond_broadcast(&inv->done);
+    emu_waiter_wake(&inv->waiter);
+    if (inv->on_done) {
+        fl_loop_fn fn = inv->on_done;
+        inv->on_done = NULL;
+        fl_loop_post(inv->loop, fn, inv->on_done_ud);
+    }
 }
 
 emu_invoke *emu_dispatch(emu_sandbox *sb)
@@ -71,16 +74,16 @@ void emu_complete(emu_sandbox *sb, emu_invoke *inv, emu_result_kind kind, const 
     emu_invoke_set_result(inv, kind, error_type, body);
     emu_invoke_ref(inv);
 
+    /* the function's last lines land before END, in the log and the tail */
+    emu_logs_drain(sb);
     unsigned used;
-    if (emu_logs_settled(sb) && emu_cg_has_memory(sb->cg)) {
+    if (emu_cg_has_memory(sb->cg)) {
         used = emu_sandbox_memory_mb(sb); /* one pread */
     } else {
-        pthread_mutex_unlock(&fn->mu);
-        emu_logs_sync(sb, LOG_SYNC_US);
+        pthread_mutex_unlock(&fn->mu); /* reads /proc of every process in the sandbox */
         used = emu_sandbox_memory_mb(sb);
         pthread_mutex_lock(&fn->mu);
     }
-
     if (used > sb->peak_mem_mb)
         sb->peak_mem_mb = used;
     emu_log_linef(sb, "END RequestId: %s", inv->id);

@@ -2,8 +2,8 @@
  * response-streaming-invocations): the function's response as it comes, in
  * the event stream encoding: PayloadChunk events, then one InvokeComplete
  * (ErrorCode and ErrorDetails when the invoke failed, LogResult for Tail).
- * The answer is sent by a content callback on the connection's thread,
- * which waits for the runtime's bytes (stream.c). */
+ * The answer is sent by a content callback on the loop, which parks the
+ * connection while the runtime has sent nothing new (stream.c). */
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,8 @@
 
 typedef struct es_state {
     emu *e;
+    fl_mhd *mhd;
+    struct MHD_Connection *c;
     emu_ticket t;
     emu_invoke *inv;
     bool tail, finished;
@@ -61,6 +63,8 @@ static ssize_t es_read(void *cls, uint64_t pos, char *buf, size_t max)
         if (ended) {
             complete_event(st);
             st->finished = true;
+        } else if (st->out.len == 0 && emu_stream_park_reader(st->inv->stream, st->mhd, st->c, false)) {
+            return 0; /* called again once the runtime sends more, or the invoke ends */
         }
     }
     size_t n = st->out.len - st->off;
@@ -71,17 +75,22 @@ static ssize_t es_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
+static void es_release(void *ud)
+{
+    es_state *st = ud;
+    emu_release(st->e, &st->t);
+    emu_invoke_unref(st->inv);
+    fl_buf_free(&st->out);
+    free(st);
+}
+
 /* The answer is done (or the client left): the invoke still holds its
  * concurrency until it ends, which its deadline bounds. */
 static void es_free(void *cls)
 {
     es_state *st = cls;
     emu_stream_leave(st->inv->stream);
-    emu_function_wait(st->t.rt, st->inv);
-    emu_release(st->e, &st->t);
-    emu_invoke_unref(st->inv);
-    fl_buf_free(&st->out);
-    free(st);
+    emu_invoke_when_done(st->t.rt, st->inv, st->e->loop, es_release, st);
 }
 
 int emu_api_invoke_stream(emu_req *r)
@@ -101,6 +110,8 @@ int emu_api_invoke_stream(emu_req *r)
     }
     es_state *st = fl_xcalloc(1, sizeof *st);
     st->e = r->e;
+    st->mhd = r->mhd;
+    st->c = r->c;
     st->tail = tail;
     const char *reason;
     fl_err err;

@@ -1,19 +1,17 @@
-/* The function's output: a reader thread per sandbox takes its stdout and
- * stderr line by line, writes each line to our stderr unmodified, and keeps
- * the current invoke's tail for X-Amz-Log-Result. Platform lines (START,
- * END, REPORT) take the same path so their order is the log's order.
+/* The function's output: the emulator's loop reads each sandbox's stdout
+ * and stderr, line by line, writes each line to our stderr unmodified, and
+ * keeps the current invoke's tail for X-Amz-Log-Result. Platform lines
+ * (START, END, REPORT) take the same path so their order is the log's order.
  *
- * Sync: when an invoke completes, output the function wrote before posting
- * its response is already in the pipes; the completing thread asks the
- * reader to drain them and waits (bounded) before logging END. */
+ * Before END, the completion drains what the function wrote before it
+ * posted its response (the bytes already in the pipes), without waiting;
+ * lines are assembled under fn->mu, by whichever thread reads. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -75,160 +73,120 @@ void emu_set_log_target(emu_sandbox *sb, emu_invoke *inv)
 
 static void emit(void *ud, const char *line, size_t n)
 {
-    emu_sandbox *sb = ud;
-    pthread_mutex_lock(&sb->fn->mu);
-    emu_log_line(sb, line, n);
-    pthread_mutex_unlock(&sb->fn->mu);
+    emu_log_line(ud, line, n); /* fn->mu held by the reader */
 }
 
-/* One read. Returns 1 on data, 0 at EOF (fd closed, partial line emitted),
- * -1 when nothing is there now. */
-static int read_once(emu_sandbox *sb, int *fd, emu_linebuf *lb, char *chunk)
+/* Reads up to want bytes (0: one chunk) from *fd into its lines. Returns -1
+ * at EOF (the fd is closed then, a partial line emitted). fn->mu held. */
+static int read_some(emu_sandbox *sb, int *fd, emu_linebuf *lb, size_t want)
 {
-    ssize_t r = read(*fd, chunk, CHUNK);
-    if (r > 0) {
-        emu_linebuf_feed(lb, chunk, (size_t)r, EMU_LOG_LINE_MAX, emit, sb);
-        return 1;
-    }
-    if (r < 0 && (errno == EAGAIN || errno == EINTR))
+    char chunk[CHUNK];
+    do {
+        size_t n = want && want < sizeof chunk ? want : sizeof chunk;
+        ssize_t r = read(*fd, chunk, n);
+        if (r > 0) {
+            emu_linebuf_feed(lb, chunk, (size_t)r, EMU_LOG_LINE_MAX, emit, sb);
+            want = want > (size_t)r ? want - (size_t)r : 0;
+            continue;
+        }
+        if (r < 0 && (errno == EAGAIN || errno == EINTR))
+            return 0;
+        emu_linebuf_flush(lb, emit, sb);
+        fl_loop *l = sb->fn->env->loop;
+        if (sb->logs_watched && !fl_loop_here(l))
+            return -1; /* the loop watches it: it closes it when it sees the end */
+        if (sb->logs_watched)
+            fl_loop_unwatch(l, *fd);
+        close(*fd);
+        *fd = -1;
         return -1;
-    emu_linebuf_flush(lb, emit, sb);
-    close(*fd);
-    *fd = -1;
+    } while (want);
     return 0;
 }
 
-static void drain(emu_sandbox *sb, int fds[2], emu_linebuf lb[2], char *chunk)
+static void readable(void *ud, uint32_t events, int *fd, emu_linebuf *lb)
 {
-    for (int i = 0; i < 2; i++) {
-        while (fds[i] >= 0 && read_once(sb, &fds[i], &lb[i], chunk) == 1)
-            ;
-        emu_linebuf_flush(&lb[i], emit, sb); /* a line without its newline yet still belongs here */
-    }
+    emu_sandbox *sb = ud;
+    (void)events;
+    pthread_mutex_lock(&sb->fn->mu);
+    if (*fd >= 0)
+        read_some(sb, fd, lb, 0);
+    pthread_mutex_unlock(&sb->fn->mu);
 }
 
-static void *log_main(void *arg)
+static void out_ready(void *ud, uint32_t events)
 {
-    emu_sandbox *sb = arg;
-    int fds[2] = {sb->out_fd, sb->err_fd};
-    emu_linebuf lb[2] = {{{0}}, {{0}}};
-    char *chunk = fl_xmalloc(CHUNK);
-    bool stop = false;
-    while (!stop && (fds[0] >= 0 || fds[1] >= 0)) {
-        struct pollfd p[3];
-        int which[3], n = 0;
-        for (int i = 0; i < 2; i++)
-            if (fds[i] >= 0) {
-                p[n] = (struct pollfd){fds[i], POLLIN, 0};
-                which[n++] = i;
-            }
-        p[n] = (struct pollfd){sb->log_wake, POLLIN, 0};
-        which[n++] = -1;
-        if (poll(p, (nfds_t)n, -1) < 0)
-            continue;
-        atomic_store(&sb->log_busy, 1); /* before any read: see emu_logs_sync */
-        for (int k = 0; k < n; k++) {
-            if (!p[k].revents)
-                continue;
-            if (which[k] >= 0) {
-                read_once(sb, &fds[which[k]], &lb[which[k]], chunk);
-                continue;
-            }
-            uint64_t v;
-            ssize_t r = read(sb->log_wake, &v, sizeof v);
-            (void)r;
-            pthread_mutex_lock(&sb->log_mu);
-            uint64_t req = sb->sync_req;
-            stop = sb->log_stop;
-            pthread_mutex_unlock(&sb->log_mu);
-            drain(sb, fds, lb, chunk);
-            pthread_mutex_lock(&sb->log_mu);
-            sb->sync_ack = req;
-            pthread_cond_broadcast(&sb->log_cond);
-            pthread_mutex_unlock(&sb->log_mu);
-        }
-        /* a line without its newline yet waits here: only a sync (which
-         * flushes it before END) may let it out */
-        atomic_store(&sb->log_partial, lb[0].pending.len || lb[1].pending.len);
-        atomic_store(&sb->log_busy, 0);
-    }
-    for (int i = 0; i < 2; i++) {
-        emu_linebuf_flush(&lb[i], emit, sb);
-        emu_linebuf_free(&lb[i]);
-        if (fds[i] >= 0)
-            close(fds[i]);
-    }
-    free(chunk);
-    pthread_mutex_lock(&sb->log_mu);
-    sb->log_done = true;
-    pthread_cond_broadcast(&sb->log_cond);
-    pthread_mutex_unlock(&sb->log_mu);
-    return NULL;
+    emu_sandbox *sb = ud;
+    readable(ud, events, &sb->out_fd, &sb->out_lines);
 }
 
-int emu_logs_start(emu_sandbox *sb, fl_err *err)
+static void err_ready(void *ud, uint32_t events)
+{
+    emu_sandbox *sb = ud;
+    readable(ud, events, &sb->err_fd, &sb->err_lines);
+}
+
+static void watch(void *ud)
+{
+    emu_sandbox *sb = ud;
+    fl_loop *l = sb->fn->env->loop;
+    fl_loop_watch(l, sb->out_fd, FL_LOOP_IN, out_ready, sb);
+    fl_loop_watch(l, sb->err_fd, FL_LOOP_IN, err_ready, sb);
+    sb->logs_watched = true;
+}
+
+void emu_logs_start(emu_sandbox *sb)
 {
     for (int i = 0; i < 2; i++) {
         int fd = i ? sb->err_fd : sb->out_fd;
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-        sb->peek_fd[i] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     }
-    sb->log_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (sb->log_wake < 0)
-        return fl_fail(err, "eventfd: %s", strerror(errno));
-    int rc = pthread_create(&sb->log_thread, NULL, log_main, sb);
-    if (rc)
-        return fl_fail(err, "starting the log reader: %s", strerror(rc));
-    sb->log_started = true;
-    return 0;
+    fl_loop_call(sb->fn->env->loop, watch, sb);
 }
 
-static void poke(emu_sandbox *sb)
+static void drain_fd(emu_sandbox *sb, int *fd, emu_linebuf *lb)
 {
-    uint64_t one = 1;
-    ssize_t w = write(sb->log_wake, &one, sizeof one);
-    (void)w;
+    int n = 0;
+    if (*fd >= 0 && ioctl(*fd, FIONREAD, &n) == 0 && n > 0)
+        read_some(sb, fd, lb, (size_t)n); /* what is there now, not what keeps coming */
+    emu_linebuf_flush(lb, emit, sb); /* a line without its newline yet still belongs here */
 }
 
-/* Nothing written is still on its way: the pipes are empty and the reader
- * holds nothing (it marks itself busy before it reads, and clears the mark
- * once the lines are out; hence the mark is checked on both sides). */
-bool emu_logs_settled(emu_sandbox *sb)
+void emu_logs_drain(emu_sandbox *sb)
 {
-    if (!sb->log_started || atomic_load(&sb->log_busy) || atomic_load(&sb->log_partial))
-        return !sb->log_started;
-    for (int i = 0; i < 2; i++) {
-        int n = 0;
-        if (sb->peek_fd[i] >= 0 && (ioctl(sb->peek_fd[i], FIONREAD, &n) || n))
-            return false;
-    }
-    return !atomic_load(&sb->log_busy);
+    drain_fd(sb, &sb->out_fd, &sb->out_lines);
+    drain_fd(sb, &sb->err_fd, &sb->err_lines);
 }
 
-void emu_logs_sync(emu_sandbox *sb, uint64_t timeout_us)
+static void unwatch(void *ud)
 {
-    if (!sb->log_started)
-        return;
-    pthread_mutex_lock(&sb->log_mu);
-    uint64_t want = ++sb->sync_req;
-    pthread_mutex_unlock(&sb->log_mu);
-    poke(sb);
-    uint64_t deadline = fl_mono_us() + timeout_us;
-    pthread_mutex_lock(&sb->log_mu);
-    while (sb->sync_ack < want && !sb->log_done && fl_mono_us() < deadline)
-        emu_cond_wait_until(&sb->log_cond, &sb->log_mu, deadline);
-    pthread_mutex_unlock(&sb->log_mu);
+    emu_sandbox *sb = ud;
+    fl_loop *l = sb->fn->env->loop;
+    if (sb->out_fd >= 0)
+        fl_loop_unwatch(l, sb->out_fd);
+    if (sb->err_fd >= 0)
+        fl_loop_unwatch(l, sb->err_fd);
+    sb->logs_watched = false;
 }
 
 void emu_logs_stop(emu_sandbox *sb)
 {
-    if (!sb->log_started)
-        return;
-    pthread_mutex_lock(&sb->log_mu);
-    sb->log_stop = true;
-    sb->sync_req++;
-    pthread_mutex_unlock(&sb->log_mu);
-    poke(sb);
-    pthread_join(sb->log_thread, NULL);
-    sb->log_started = false;
+    if (sb->logs_watched)
+        fl_loop_call(sb->fn->env->loop, unwatch, sb);
+    pthread_mutex_lock(&sb->fn->mu);
+    for (int i = 0; i < 2; i++) { /* the rest of what it wrote, to the end */
+        int *fd = i ? &sb->err_fd : &sb->out_fd;
+        emu_linebuf *lb = i ? &sb->err_lines : &sb->out_lines;
+        while (*fd >= 0 && read_some(sb, fd, lb, 0) == 0) {
+            int n = 0;
+            if (ioctl(*fd, FIONREAD, &n) || n == 0)
+                break; /* nothing more now: the writers may linger, we do not */
+        }
+        emu_linebuf_flush(lb, emit, sb);
+        emu_linebuf_free(lb);
+        if (*fd >= 0)
+            close(*fd);
+        *fd = -1;
+    }
+    pthread_mutex_unlock(&sb->fn->mu);
 }

@@ -51,16 +51,10 @@ const char *emu_header(struct MHD_Connection *c, const char *name)
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-bool emu_peer_alive(struct MHD_Connection *c)
+int emu_conn_fd(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (!ci)
-        return true;
-    char b;
-    ssize_t r = recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (r == 0)
-        return false; /* orderly close */
-    return r > 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+    return ci ? ci->connect_fd : -1;
 }
 
 int emu_listen_socket(const struct sockaddr_storage *ss, unsigned sslen, int *fd, fl_err *err)

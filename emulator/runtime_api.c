@@ -3,11 +3,17 @@
  * /error answer them, /init/error fails the init. The Extensions API shares
  * the server (extensions_api.c).
  *
- * One thread per connection: /next and /extension/event/next block their
- * thread until there is something to hand out; they wake on the sandbox's
- * (or the function's) condition and notice a caller that went away. Every byte from the runtime is bounded:
- * bodies by the Lambda limits, headers by libmicrohttpd's memory limit. */
+ * The server runs on the emulator's event loop, like the front door: an
+ * invoke arrives and is handed to the runtime's /next on the same thread,
+ * and the runtime's /response reaches the waiting caller the same way. A
+ * /next (or event/next) with nothing to hand out parks its connection; the
+ * sandbox is kicked when that may have changed, and a caller that hangs up
+ * meanwhile is noticed (its socket is watched while parked). Every byte from
+ * the runtime is bounded: bodies by the Lambda limits, headers by
+ * libmicrohttpd's memory limit. */
+#include <errno.h>
 #include <microhttpd.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +21,9 @@
 #include "emulator/internal.h"
 #include "shim/shim.h"
 
-#define WAIT_SLICE_US 250000u
+/* The pool a request's headers and buffers live in: libmicrohttpd clears it
+ * for every request, so it is kept small. */
+#define RAPI_CONN_MEMORY (32u << 10)
 
 static const char *const streaming_mode = "streaming";
 
@@ -44,17 +52,79 @@ static void next_headers(const emu_sandbox *sb, const emu_invoke *inv, fl_header
         fl_headers_add(h, "Lambda-Runtime-Client-Context", inv->client_context);
 }
 
-/* GET /runtime/invocation/next: blocks (no timeout, as on Lambda) until
- * an invoke is queued for this function. Meanwhile the sandbox is idle:
- * the first in line for the next invoke, and frozen after a while. */
-static int handle_next(emu_sandbox *sb, struct MHD_Connection *c)
+/* A parked long poll: its socket is watched, so that a caller that hangs
+ * up is dropped at once (as a blocked thread noticed it), not when an
+ * invoke is handed to a dead connection. Loop thread. */
+static void hung_up(void *ud, uint32_t events)
+{
+    emu_rapi_req *r = ud;
+    emu_sandbox *sb = r->sb;
+    (void)events;
+    pthread_mutex_lock(&sb->fn->mu);
+    char b;
+    ssize_t n = recv(r->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        r->dropped = true; /* its handler closes it */
+        emu_rapi_unpark(r);
+        emu_function_wake(sb->fn); /* a queued invoke may need another sandbox now */
+    } else if (n > 0) {
+        fl_loop_unwatch(sb->fn->env->loop, r->fd); /* talking, so alive: stop looking */
+    }
+    pthread_mutex_unlock(&sb->fn->mu);
+}
+
+void emu_rapi_park(emu_rapi_req *r)
+{
+    r->parked = true;
+    r->fd = emu_conn_fd(r->c);
+    MHD_suspend_connection(r->c);
+    fl_loop_watch(r->sb->fn->env->loop, r->fd, FL_LOOP_IN | FL_LOOP_RDHUP, hung_up, r);
+}
+
+void emu_rapi_unpark(emu_rapi_req *r)
+{
+    if (!r->parked)
+        return;
+    r->parked = false;
+    fl_loop_unwatch(r->sb->fn->env->loop, r->fd);
+    fl_mhd_resume(r->sb->rapi_mhd, r->c);
+}
+
+/* Loop thread: every parked call of the sandbox that can go on now (an
+ * invoke to hand out, an event, the end) is resumed; its handler looks. */
+static void kick(void *ud)
+{
+    emu_sandbox *sb = ud;
+    emu_function *fn = sb->fn;
+    pthread_mutex_lock(&fn->mu);
+    emu_rapi_req *r = sb->next_req;
+    if (r && r->parked && (sb->closing || r->dropped || can_dispatch(sb)))
+        emu_rapi_unpark(r);
+    for (size_t i = 0; i < sb->next_ext; i++) {
+        r = sb->ext[i].waiting;
+        if (r && r->parked && (sb->closing || r->dropped || sb->ext[i].head))
+            emu_rapi_unpark(r);
+    }
+    pthread_mutex_unlock(&fn->mu);
+}
+
+void emu_rapi_kick(emu_sandbox *sb)
+{
+    fl_loop_post(sb->fn->env->loop, kick, sb);
+}
+
+/* GET /runtime/invocation/next: answered when an invoke is queued for
+ * this function (no timeout, as on Lambda). Meanwhile the call is parked
+ * and the sandbox is idle: the first in line for the next invoke, and
+ * frozen after a while. A newer /next of the same runtime replaces it. */
+static int handle_next(emu_sandbox *sb, struct MHD_Connection *c, emu_rapi_req *r)
 {
     emu_function *fn = sb->fn;
     pthread_mutex_lock(&fn->mu);
     if (!sb->initialized)
         mark_initialized(sb);
     emu_invoke *cur = sb->current;
-    if (cur && (cur->state == EMU_INV_RUNNING || cur->state == EMU_INV_RESPONDING)) {
+    if (!r->dropped && cur && (cur->state == EMU_INV_RUNNING || cur->state == EMU_INV_RESPONDING)) {
         char id[sizeof cur->id];
         snprintf(id, sizeof id, "%s", cur->id);
         pthread_mutex_unlock(&fn->mu);
@@ -63,25 +133,30 @@ static int handle_next(emu_sandbox *sb, struct MHD_Connection *c)
                                       "%s has no response yet; post its /response or /error first",
                                       id);
     }
-    sb->next_waiters++;
-    sb->busy_until_us = 0; /* a stale timer only makes the controller look again */
-    while (!sb->closing && !can_dispatch(sb)) {
-        emu_pool_idle_push(fn, sb);
-        emu_cond_wait_until(&sb->cond, &fn->mu, fl_mono_us() + WAIT_SLICE_US);
-        if (sb->closing || can_dispatch(sb))
-            break;
-        pthread_mutex_unlock(&fn->mu);
-        bool alive = emu_peer_alive(c);
-        pthread_mutex_lock(&fn->mu);
-        if (!alive)
-            break;
+    if (sb->next_req && sb->next_req != r) { /* the runtime gave up on that one */
+        sb->next_req->dropped = true;
+        emu_rapi_unpark(sb->next_req);
+        sb->next_req = NULL;
     }
-    emu_pool_idle_remove(fn, sb);
-    sb->next_waiters--;
-    if (sb->closing || !can_dispatch(sb)) {
+    if (!sb->closing && !r->dropped && !can_dispatch(sb)) {
+        sb->next_req = r;
+        sb->next_waiters = 1;
+        sb->busy_until_us = 0; /* a stale timer only makes the controller look again */
+        emu_pool_idle_push(fn, sb);
+        emu_rapi_park(r);
+        pthread_mutex_unlock(&fn->mu);
+        return MHD_YES;
+    }
+    if (sb->next_req == r) {
+        sb->next_req = NULL;
+        sb->next_waiters = 0;
+        emu_pool_idle_remove(fn, sb);
+    }
+    if (sb->closing || r->dropped) {
         pthread_mutex_unlock(&fn->mu);
         return MHD_NO; /* sandbox going away, or the caller left: drop the connection */
     }
+    emu_pool_idle_remove(fn, sb);
     emu_sandbox_thaw(sb);
     emu_invoke *inv = emu_dispatch(sb);
     fl_headers h = {0};
@@ -113,6 +188,39 @@ static int respond_too_large(struct MHD_Connection *c, size_t limit)
 {
     return emu_respond_rapi_error(c, 413, "RequestEntityTooLarge", "Exceeded maximum allowed payload size (%zu bytes).",
                                   limit);
+}
+
+/* A runtime that hangs up in the middle of its /response body: with its
+ * bytes and the end of the connection arriving together, libmicrohttpd
+ * (edge-triggered epoll) may read the bytes and never look again, so the
+ * body would wait for ever. The socket is watched for the hang-up while
+ * the body comes; once everything sent has been read and the peer is gone,
+ * shutting our side down makes libmicrohttpd see the end: the request ends
+ * unfinished (Runtime.TruncatedResponse). Loop thread. */
+static void body_hung_up(void *ud, uint32_t events)
+{
+    emu_rapi_req *r = ud;
+    (void)events;
+    int unread = 0;
+    if (ioctl(r->body_fd, FIONREAD, &unread) == 0 && unread > 0)
+        return; /* libmicrohttpd has bytes to read first: it sees the end itself */
+    shutdown(r->body_fd, SHUT_RDWR);
+    fl_loop_unwatch(r->sb->fn->env->loop, r->body_fd);
+    r->body_fd = -1;
+}
+
+static void watch_body(emu_rapi_req *r)
+{
+    r->body_fd = emu_conn_fd(r->c);
+    if (r->body_fd >= 0)
+        fl_loop_watch(r->sb->fn->env->loop, r->body_fd, FL_LOOP_RDHUP, body_hung_up, r);
+}
+
+static void unwatch_body(emu_rapi_req *r)
+{
+    if (r->body_fd >= 0)
+        fl_loop_unwatch(r->sb->fn->env->loop, r->body_fd);
+    r->body_fd = -1;
 }
 
 /* First call of /response or /error: the id must be the invoke in progress. */
@@ -176,20 +284,25 @@ static int claim(emu_sandbox *sb, struct MHD_Connection *c, emu_rapi_req *r)
     inv->state = EMU_INV_RESPONDING;
     r->inv = emu_invoke_ref(inv);
     pthread_mutex_unlock(&fn->mu);
+    watch_body(r);
     return MHD_YES;
 }
 
-static void body_chunk(emu_sandbox *sb, emu_rapi_req *r, const char *data, size_t n)
+/* One piece of the body; false when the connection was parked (the
+ * stream's reader is behind): then the piece is taken when it is resumed. */
+static bool body_chunk(emu_sandbox *sb, emu_rapi_req *r, struct MHD_Connection *c, const char *data, size_t n)
 {
     if (r->too_large)
-        return;
+        return true;
     if (r->to_stream && r->inv->stream->total + n <= r->limit) {
-        emu_stream_write(r->inv->stream, data, n, true); /* a reader that left: the bytes go nowhere */
-        return;
+        if (emu_stream_park_writer(r->inv->stream, sb->rapi_mhd, c))
+            return false;
+        emu_stream_write(r->inv->stream, data, n, false); /* a reader that left: the bytes go nowhere */
+        return true;
     }
     if (!r->to_stream && r->body.len + n <= r->limit) {
         fl_buf_append(&r->body, data, n);
-        return;
+        return true;
     }
     /* Over the limit: the caller learns now; the runtime gets its 413 when it
      * finishes sending (the rest is read and dropped). */
@@ -200,6 +313,7 @@ static void body_chunk(emu_sandbox *sb, emu_rapi_req *r, const char *data, size_
         fail_too_large(sb, r->inv, r->limit);
         pthread_mutex_unlock(&sb->fn->mu);
     }
+    return true;
 }
 
 /* The error a runtime reported in HTTP trailers of its response. */
@@ -220,6 +334,7 @@ static bool trailer_error(struct MHD_Connection *c, fl_buf *doc, char type[EMU_E
 
 static int finish_response(emu_sandbox *sb, struct MHD_Connection *c, emu_rapi_req *r)
 {
+    unwatch_body(r);
     if (r->too_large)
         return respond_too_large(c, r->limit);
     emu_function *fn = sb->fn;
@@ -318,9 +433,9 @@ static int final_call(emu_sandbox *sb, struct MHD_Connection *c, emu_rapi_req *r
 {
     switch (r->route) {
     case EMU_RAPI_NEXT:
-        return handle_next(sb, c);
+        return handle_next(sb, c, r);
     case EMU_RAPI_EXT_NEXT:
-        return emu_ext_next(sb, c);
+        return emu_ext_next(sb, c, r);
     case EMU_RAPI_RESPONSE:
     case EMU_RAPI_ERROR:
         return finish_response(sb, c, r);
@@ -350,16 +465,21 @@ static enum MHD_Result rapi_access(void *cls, struct MHD_Connection *c, const ch
     if (!r) {
         r = fl_xcalloc(1, sizeof *r);
         *con_cls = r;
+        r->sb = sb;
+        r->c = c;
+        r->fd = r->body_fd = -1;
         r->route = emu_route_rapi(method, url, r->id);
         return (enum MHD_Result)first_call(sb, c, r, method, url);
     }
+    if (r->answered && (r->route == EMU_RAPI_NEXT || r->route == EMU_RAPI_EXT_NEXT) && !*size)
+        return (enum MHD_Result)final_call(sb, c, r); /* a parked long poll, resumed */
     if (r->answered) {
         *size = 0; /* a response is already queued: drop the rest */
         return MHD_YES;
     }
     if (*size) {
-        body_chunk(sb, r, data, *size);
-        *size = 0;
+        if (body_chunk(sb, r, c, data, *size))
+            *size = 0;
         return MHD_YES;
     }
     r->answered = true;
@@ -374,6 +494,16 @@ static void rapi_completed(void *cls, struct MHD_Connection *c, void **con_cls, 
     emu_rapi_req *r = *con_cls;
     if (!r)
         return;
+    unwatch_body(r);
+    pthread_mutex_lock(&sb->fn->mu);
+    if (sb->next_req == r) {
+        sb->next_req = NULL;
+        sb->next_waiters = 0;
+        emu_pool_idle_remove(sb->fn, sb);
+    }
+    if (r->ext && r->ext->waiting == r)
+        r->ext->waiting = NULL;
+    pthread_mutex_unlock(&sb->fn->mu);
     if (r->inv) {
         pthread_mutex_lock(&sb->fn->mu);
         if (r->inv->state == EMU_INV_RESPONDING) {
@@ -393,14 +523,58 @@ static void rapi_completed(void *cls, struct MHD_Connection *c, void **con_cls, 
     *con_cls = NULL;
 }
 
-struct MHD_Daemon *emu_rapi_start(emu_sandbox *sb, int listen_fd, fl_err *err)
+typedef struct rapi_op {
+    emu_sandbox *sb;
+    fl_err *err;
+    int rc;
+} rapi_op;
+
+static void attach(void *ud)
 {
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG, 0, NULL,
-        NULL, rapi_access, sb, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED, rapi_completed, sb,
-        MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_EXTERNAL_LOGGER,
-        fl_log_mhd, (void *)"libmicrohttpd", MHD_OPTION_END);
-    if (!d)
-        fl_fail(err, "starting the Runtime API server for sandbox %u failed", sb->seq);
-    return d;
+    rapi_op *op = ud;
+    op->sb->rapi_mhd = fl_mhd_attach(op->sb->fn->env->loop, op->sb->rapi, op->err);
+    op->rc = op->sb->rapi_mhd ? 0 : -1;
+}
+
+int emu_rapi_start(emu_sandbox *sb, int listen_fd, fl_err *err)
+{
+    sb->rapi = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
+                                NULL, NULL, rapi_access, sb, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+                                MHD_OPTION_NOTIFY_COMPLETED, rapi_completed, sb, MHD_OPTION_CONNECTION_LIMIT, 64u,
+                                MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                (size_t)RAPI_CONN_MEMORY, MHD_OPTION_EXTERNAL_LOGGER, fl_log_mhd,
+                                (void *)"libmicrohttpd", MHD_OPTION_END);
+    if (!sb->rapi)
+        return fl_fail(err, "starting the Runtime API server for sandbox %u failed", sb->seq);
+    rapi_op op = {sb, err, 0};
+    fl_loop_call(sb->fn->env->loop, attach, &op);
+    if (op.rc) {
+        MHD_stop_daemon(sb->rapi);
+        sb->rapi = NULL;
+    }
+    return op.rc;
+}
+
+/* Loop thread: resumes every parked call (closing: their handlers end
+ * them) and stops the server, whose connections close. */
+static void stop(void *ud)
+{
+    emu_sandbox *sb = ud;
+    pthread_mutex_lock(&sb->fn->mu);
+    if (sb->next_req)
+        emu_rapi_unpark(sb->next_req);
+    for (size_t i = 0; i < sb->next_ext; i++)
+        if (sb->ext[i].waiting)
+            emu_rapi_unpark(sb->ext[i].waiting);
+    pthread_mutex_unlock(&sb->fn->mu);
+    fl_mhd_detach(sb->rapi_mhd);
+    sb->rapi_mhd = NULL;
+    MHD_stop_daemon(sb->rapi);
+    sb->rapi = NULL;
+}
+
+void emu_rapi_stop(emu_sandbox *sb)
+{
+    if (sb->rapi)
+        fl_loop_call(sb->fn->env->loop, stop, sb);
 }

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -125,12 +124,8 @@ static emu_sandbox *sandbox_new(emu_function *fn, unsigned seq, emu_invoke *targ
     emu_sandbox *sb = fl_xcalloc(1, sizeof *sb);
     sb->fn = fn;
     sb->seq = seq;
-    sb->pidfd = sb->ns_pidfd = sb->block_fd = sb->out_fd = sb->err_fd = sb->log_wake = -1;
-    sb->peek_fd[0] = sb->peek_fd[1] = -1;
+    sb->pidfd = sb->ns_pidfd = sb->block_fd = sb->out_fd = sb->err_fd = -1;
     sb->log_target = target;
-    pthread_mutex_init(&sb->log_mu, NULL);
-    emu_cond_init(&sb->log_cond);
-    emu_cond_init(&sb->cond);
     emu_new_log_stream(sb->log_stream);
     /* named after the function and its log stream: unique, and findable */
     char name[EMU_FN_REF_MAX + 24];
@@ -191,8 +186,9 @@ emu_sandbox *emu_sandbox_spawn(emu_function *fn, const char *bootstrap, unsigned
 {
     emu_sandbox *sb = sandbox_new(fn, seq, target);
     int info = -1, listen_fd = -1;
-    if (start_bwrap(fn, sb, bootstrap, &info, err) || emu_logs_start(sb, err))
+    if (start_bwrap(fn, sb, bootstrap, &info, err))
         goto fail;
+    emu_logs_start(sb);
     sb->pidfd = pidfd_open_(sb->bwrap_pid);
     if (read_info(info, &sb->ns_pid, err))
         goto fail;
@@ -201,8 +197,7 @@ emu_sandbox *emu_sandbox_spawn(emu_function *fn, const char *bootstrap, unsigned
     record_pidns(sb);
     if (emu_netns_listen(sb->ns_pid, EMU_RAPI_HOST, EMU_RAPI_PORT, &listen_fd, err))
         goto fail;
-    sb->rapi = emu_rapi_start(sb, listen_fd, err);
-    if (!sb->rapi)
+    if (emu_rapi_start(sb, listen_fd, err))
         goto fail;
     return sb;
 fail:
@@ -320,25 +315,13 @@ void emu_sandbox_destroy(emu_sandbox *sb)
         sb->exited = true;
     }
     close_fd(&sb->block_fd);
-    if (sb->rapi)
-        MHD_stop_daemon(sb->rapi);
-    if (sb->log_started) {
-        emu_logs_stop(sb);
-    } else {
-        close_fd(&sb->out_fd);
-        close_fd(&sb->err_fd);
-    }
-    close_fd(&sb->log_wake);
-    close_fd(&sb->peek_fd[0]);
-    close_fd(&sb->peek_fd[1]);
+    emu_rapi_stop(sb);
+    emu_logs_stop(sb);
     close_fd(&sb->pidfd);
     close_fd(&sb->ns_pidfd);
     emu_ext_free_all(sb);
     emu_invoke_unref(sb->current);
     emu_invoke_unref(sb->log_target);
-    pthread_mutex_destroy(&sb->log_mu);
-    pthread_cond_destroy(&sb->log_cond);
-    pthread_cond_destroy(&sb->cond);
     emu_cg_free(sb->cg);
     free(sb);
 }

@@ -140,6 +140,32 @@ static int add_external(emu *e, const emu_function_config *f, fl_err *err)
     return 0;
 }
 
+/* The servers' loop: the embedder's, or one of our own on its own thread;
+ * and the pool for the operations that block. */
+static int start_loop(emu *e, const emu_config *cfg, fl_err *err)
+{
+    e->pool = fl_pool_new(EMU_POOL_THREADS);
+    if (cfg->loop) {
+        e->loop = cfg->loop;
+    } else {
+        e->loop = fl_loop_new(err);
+        if (!e->loop || fl_loop_start(e->loop, err))
+            return -1;
+        e->own_loop = true;
+    }
+    e->env.loop = e->loop;
+    return 0;
+}
+
+static void stop_loop(emu *e)
+{
+    fl_pool_free(e->pool); /* its jobs first: they may still post to the loop */
+    e->pool = NULL;
+    if (e->own_loop)
+        fl_loop_free(e->loop);
+    e->loop = e->env.loop = NULL;
+}
+
 static int open_state(emu *e, const emu_config *cfg, fl_err *err)
 {
     char *dir = NULL;
@@ -215,18 +241,18 @@ int emu_start(const emu_config *cfg, emu **out, fl_err *err)
     }
     format_url(fd, e->url, sizeof e->url);
     emu_gc(e);
-    if (emu_janitor_start(e, err) || emu_async_start(e, err))
+    if (start_loop(e, cfg, err) || emu_janitor_start(e, err) || emu_async_start(e, err))
         goto fail;
-    e->front = emu_front_start(fd, e, err);
-    if (!e->front)
-        goto fail;
+    if (!emu_front_start(fd, e, err))
+        goto fail; /* it closed fd */
     *out = e;
     return 0;
 fail:
-    if (fd >= 0)
+    if (fd >= 0 && !e->front)
         close(fd);
     emu_async_stop(e);
     emu_janitor_stop(e);
+    stop_loop(e);
     while (e->retired) {
         emu_function *fn = e->retired;
         e->retired = fn->retired_next;
@@ -253,12 +279,15 @@ void emu_stop(emu *e)
     for (emu_function *fn = e->retired; fn; fn = fn->retired_next)
         emu_function_stop(fn); /* their waiting invokes end here */
     emu_async_stop(e);
+    fl_pool_free(e->pool); /* the operations in progress end (their answers are queued) */
+    e->pool = NULL;
     emu_front_stop(e->front);
     while (e->retired) {
         emu_function *fn = e->retired;
         e->retired = fn->retired_next;
         emu_function_free(fn);
     }
+    stop_loop(e);
     service_free(e);
 }
 

@@ -4,7 +4,9 @@
  * function's payload becomes the HTTP response (shim_payload_to_response);
  * with InvokeMode RESPONSE_STREAM the response is streamed as the function
  * writes it, after its prelude (shim_prelude_decode). Errors are AWS's:
- * 403 Forbidden for no such URL, 502 when the function fails. */
+ * 403 Forbidden for no such URL, 502 when the function fails. Served on the
+ * loop: the connection is parked while the function runs (call.c), and a
+ * streamed answer parks it whenever the runtime has sent nothing new. */
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -138,6 +140,8 @@ static int reply_payload(emu_req *r, emu_result_kind kind, fl_buf *payload)
 
 typedef struct url_stream {
     emu *e;
+    fl_mhd *mhd;
+    struct MHD_Connection *c;
     emu_ticket t;
     emu_invoke *inv;
     fl_buf pending;               /* bytes read past the prelude */
@@ -154,6 +158,8 @@ static ssize_t url_read(void *cls, uint64_t pos, char *buf, size_t max)
         fl_buf_reset(&st->pending);
         st->off = 0;
         emu_stream_read(st->inv->stream, &st->pending, CHUNK_MAX, &st->ended);
+        if (!st->pending.len && !st->ended && emu_stream_park_reader(st->inv->stream, st->mhd, st->c, false))
+            return 0; /* called again once the runtime sends more, or the invoke ends */
     }
     size_t n = st->pending.len - st->off;
     if (n > max)
@@ -163,18 +169,33 @@ static ssize_t url_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
-static void url_free(void *cls)
+static void url_release(void *ud)
 {
-    url_stream *st = cls;
-    emu_stream_leave(st->inv->stream);
-    emu_function_wait(st->t.rt, st->inv);
+    url_stream *st = ud;
     emu_release(st->e, &st->t);
     emu_invoke_unref(st->inv);
     fl_buf_free(&st->pending);
     free(st);
 }
 
-/* Reads the prelude of an http-integration stream into resp. */
+/* The invoke still holds its concurrency until it ends (its deadline
+ * bounds that): released then. */
+static void url_free(void *cls)
+{
+    url_stream *st = cls;
+    emu_stream_leave(st->inv->stream);
+    emu_invoke_when_done(st->t.rt, st->inv, st->e->loop, url_release, st);
+}
+
+void emu_url_stream_free(emu_req *r)
+{
+    if (r->url_stream)
+        url_free(r->url_stream);
+    r->url_stream = NULL;
+}
+
+/* Reads the prelude of an http-integration stream into resp: 1 when it is
+ * complete, 0 when r was parked for more, -1 when there is none. */
 static int read_prelude(url_stream *st, shim_response *resp)
 {
     for (;;) {
@@ -183,11 +204,16 @@ static int read_prelude(url_stream *st, shim_response *resp)
         int d = shim_prelude_decode(st->pending.data ? st->pending.data : "", st->pending.len, resp, &used, &err);
         if (d == 1) {
             st->off = used;
-            return 0;
+            return 1;
         }
+        shim_response_free(resp);
+        *resp = (shim_response){.status = 200};
         if (d < 0 || st->ended)
             return -1;
+        size_t before = st->pending.len;
         emu_stream_read(st->inv->stream, &st->pending, CHUNK_MAX, &st->ended);
+        if (st->pending.len == before && !st->ended && emu_stream_park_reader(st->inv->stream, st->mhd, st->c, false))
+            return 0;
     }
 }
 
@@ -195,7 +221,10 @@ static int reply_stream(emu_req *r, url_stream *st, const char *content_type)
 {
     shim_response resp = {.status = 200};
     bool prelude = content_type && !strcmp(content_type, SHIM_STREAM_CONTENT_TYPE);
-    if (prelude && read_prelude(st, &resp)) {
+    int got = prelude ? read_prelude(st, &resp) : 1;
+    if (got == 0)
+        return -2; /* parked: read on when resumed */
+    if (got < 0) {
         shim_response_free(&resp);
         url_free(st);
         return emu_reply_url_error(r, 502, "Internal Server Error");
@@ -226,38 +255,69 @@ static int url_reply_admit(emu_req *r, emu_admit_rc arc)
     return emu_reply_url_error(r, 502, "Internal Server Error");
 }
 
-static int serve_streaming(emu_req *r, emu_invoke *inv, const char *name)
+/* A streaming URL's connection, parked until the runtime starts its
+ * stream (or the invoke ends), then until its prelude is complete. */
+static int stream_step(emu_req *r)
 {
-    url_stream *st = fl_xcalloc(1, sizeof *st);
-    st->e = r->e;
-    st->inv = inv;
-    inv->stream = emu_stream_new();
-    const char *reason;
-    fl_err err;
-    bool throttled;
-    emu_admit_rc arc = emu_admit(r->e, name, &st->t, &reason, &err);
-    if (arc != EMU_ADMIT_OK || emu_function_submit(st->t.rt, inv, &throttled, &err)) {
-        if (arc == EMU_ADMIT_OK)
-            emu_release(r->e, &st->t);
-        emu_invoke_unref(inv);
-        free(st);
-        return url_reply_admit(r, arc == EMU_ADMIT_OK ? EMU_ADMIT_THROTTLED : arc);
+    url_stream *st = r->url_stream;
+    if (emu_stream_park_reader(st->inv->stream, st->mhd, st->c, true)) {
+        r->resume = stream_step;
+        return MHD_YES;
     }
     bool streamed;
     char *content_type;
-    emu_stream_wait_start(inv->stream, &streamed, &content_type);
+    emu_stream_started(st->inv->stream, &streamed, &content_type);
     if (streamed) {
         int rc = reply_stream(r, st, content_type);
         free(content_type);
+        if (rc == -2) { /* parked for more of the prelude */
+            r->resume = stream_step;
+            return MHD_YES;
+        }
+        r->url_stream = NULL;
         return rc;
     }
-    emu_function_wait(st->t.rt, inv);
+    /* the runtime answered whole: the stream ended with the invoke */
     emu_result_kind kind;
     fl_buf payload = {0};
-    emu_invoke_take_result(st->t.rt, inv, &kind, &payload, NULL);
+    emu_invoke_take_result(st->t.rt, st->inv, &kind, &payload, NULL);
     int rc = reply_payload(r, kind, &payload);
     fl_buf_free(&payload);
+    r->url_stream = NULL;
     url_free(st);
+    return rc;
+}
+
+/* The streaming invoke started, ended or failed to start (call.c): the
+ * stream takes the invoke and its ticket over from the call. */
+static int stream_started(emu_req *r)
+{
+    emu_call *k = r->call;
+    if (k->arc != EMU_ADMIT_OK)
+        return url_reply_admit(r, k->arc);
+    url_stream *st = fl_xcalloc(1, sizeof *st);
+    st->e = r->e;
+    st->mhd = r->mhd;
+    st->c = r->c;
+    st->t = k->t;
+    st->inv = k->inv;
+    k->t = (emu_ticket){0};
+    k->inv = NULL;
+    r->url_stream = st;
+    return stream_step(r);
+}
+
+/* A buffered URL's invoke is over (call.c). */
+static int answer(emu_req *r)
+{
+    emu_call *k = r->call;
+    if (k->arc != EMU_ADMIT_OK)
+        return url_reply_admit(r, k->arc);
+    emu_result_kind kind;
+    fl_buf payload = {0};
+    emu_invoke_take_result(k->t.rt, k->inv, &kind, &payload, NULL);
+    int rc = reply_payload(r, kind, &payload);
+    fl_buf_free(&payload);
     return rc;
 }
 
@@ -276,22 +336,9 @@ int emu_url_serve(emu_req *r)
     }
     emu_invoke *inv = emu_invoke_new(&event, NULL, NULL);
     snprintf(inv->id, sizeof inv->id, "%s", r->id);
-    if (t.streaming)
-        return serve_streaming(r, inv, t.name);
-    emu_ticket tk;
-    emu_admit_rc arc;
-    const char *reason;
-    int rc;
-    if (emu_invoke_sync(r->e, t.name, inv, &tk, &arc, &reason, &err)) {
-        rc = url_reply_admit(r, arc);
-    } else {
-        emu_result_kind kind;
-        fl_buf payload = {0};
-        emu_invoke_take_result(tk.rt, inv, &kind, &payload, NULL);
-        emu_release(r->e, &tk);
-        rc = reply_payload(r, kind, &payload);
-        fl_buf_free(&payload);
+    if (t.streaming) {
+        inv->stream = emu_stream_new();
+        return emu_call_start(r, t.name, inv, false, stream_started);
     }
-    emu_invoke_unref(inv);
-    return rc;
+    return emu_call_start(r, t.name, inv, false, answer);
 }

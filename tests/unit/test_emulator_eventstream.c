@@ -53,13 +53,25 @@ Test(eventstream, decode_and_corruption)
     fl_buf_free(&b);
 }
 
+/* The writer and the reader never wait in the stream (they park their
+ * connections instead, which needs a server): here a thread writes while
+ * there is room, as a parked writer would once woken, and the reader reads
+ * whatever is there. */
 static void *writer(void *arg)
 {
     emu_stream *s = arg;
     char chunk[1000];
     for (int i = 0; i < 3000; i++) {
         memset(chunk, 'a' + i % 26, sizeof chunk);
-        emu_stream_write(s, chunk, sizeof chunk, true);
+        for (;;) { /* full: where a real writer parks */
+            pthread_mutex_lock(&s->mu);
+            bool full = s->buf.len - s->off >= (1u << 20);
+            pthread_mutex_unlock(&s->mu);
+            if (!full)
+                break;
+            fl_sleep_us(100);
+        }
+        cr_assert_eq(emu_stream_write(s, chunk, sizeof chunk, false), 0);
     }
     emu_stream_end(s);
     return NULL;
@@ -69,24 +81,52 @@ Test(stream, bytes_in_order_then_the_end)
 {
     emu_stream *s = emu_stream_new();
     emu_stream_begin(s, "text/plain");
+    bool streamed;
+    char *type;
+    emu_stream_started(s, &streamed, &type);
+    cr_assert(streamed);
+    cr_assert_str_eq(type, "text/plain");
+    free(type);
+    cr_assert_not(emu_stream_park_reader(s, NULL, NULL, true), "started: no need to wait for the start");
     pthread_t t;
     pthread_create(&t, NULL, writer, s);
     fl_buf all = {0};
     bool ended = false;
-    while (!ended)
-        emu_stream_read(s, &all, 7777, &ended);
+    while (!ended) {
+        if (!emu_stream_read(s, &all, 7777, &ended))
+            fl_sleep_us(50);
+    }
     pthread_join(t, NULL);
     cr_assert_eq(all.len, 3000000);
     for (size_t i = 0; i < all.len; i += 1000)
         cr_assert_eq(all.data[i], 'a' + (int)(i / 1000) % 26);
+    cr_assert_not(emu_stream_park_reader(s, NULL, NULL, false), "ended: nothing to wait for");
     fl_buf_free(&all);
     emu_stream_free(s);
 }
 
-Test(stream, a_reader_that_leaves_unblocks_the_writer)
+Test(stream, an_ended_stream_takes_only_the_final_payload)
+{
+    emu_stream *s = emu_stream_new();
+    cr_assert_eq(emu_stream_write(s, "ab", 2, false), 0);
+    emu_stream_end(s);
+    cr_assert_eq(emu_stream_write(s, "late", 4, false), -1, "a runtime writing after the end");
+    cr_assert_eq(emu_stream_write(s, "cd", 2, true), 0, "the payload written at completion");
+    fl_buf out = {0};
+    bool ended = false;
+    emu_stream_read(s, &out, 100, &ended);
+    cr_assert(ended);
+    cr_assert_eq(out.len, 4);
+    cr_assert_eq(memcmp(out.data, "abcd", 4), 0);
+    fl_buf_free(&out);
+    emu_stream_free(s);
+}
+
+Test(stream, a_reader_that_leaves_drops_what_follows)
 {
     emu_stream *s = emu_stream_new();
     emu_stream_leave(s);
-    cr_assert_eq(emu_stream_write(s, "x", 1, true), -1);
+    cr_assert_eq(emu_stream_write(s, "x", 1, false), -1);
+    cr_assert_not(emu_stream_park_writer(s, NULL, NULL), "nobody reads: the writer goes on");
     emu_stream_free(s);
 }
