@@ -17,6 +17,13 @@ void fl_buf_reserve(fl_buf *b, size_t extra)
     b->cap = cap;
 }
 
+void fl_buf_expect(fl_buf *b, const char *content_length, size_t max)
+{
+    uint64_t n;
+    if (!b->cap && content_length && fl_parse_u64(content_length, max, &n) == 0)
+        fl_buf_reserve(b, (size_t)n);
+}
+
 void fl_buf_append(fl_buf *b, const void *p, size_t n)
 {
     fl_buf_reserve(b, n);

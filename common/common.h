@@ -42,6 +42,10 @@ typedef struct fl_buf {
 } fl_buf;
 
 void fl_buf_reserve(fl_buf *b, size_t extra);
+/* Before a body's first byte: room for what its Content-Length announces,
+ * when that is at most max, so that a body of megabytes is not copied over
+ * and over as it grows. */
+void fl_buf_expect(fl_buf *b, const char *content_length, size_t max);
 void fl_buf_append(fl_buf *b, const void *p, size_t n);
 void fl_buf_puts(fl_buf *b, const char *s);
 void fl_buf_putc(fl_buf *b, char c);
@@ -115,6 +119,8 @@ bool fl_loop_here(const fl_loop *l);
 /* Loop thread only: one watch per descriptor, level-triggered unless events
  * says otherwise; unwatch before closing the descriptor. */
 void fl_loop_watch(fl_loop *l, int fd, uint32_t events, fl_loop_io_fn fn, void *ud);
+/* Changes what a watched descriptor is watched for. */
+void fl_loop_modify(fl_loop *l, int fd, uint32_t events);
 void fl_loop_unwatch(fl_loop *l, int fd);
 /* From any thread: fn(ud) runs on the loop's thread, in the order posted. */
 void fl_loop_post(fl_loop *l, fl_loop_fn fn, void *ud);
@@ -308,5 +314,16 @@ int fl_http_do(CURL_handle *h, const fl_http_req *req, fl_http_resp *resp, fl_er
  * static libcurl, which has no message strings of its own. */
 const char *fl_http_strerror(int curl_code);
 void fl_http_resp_free(fl_http_resp *resp);
+
+/* libcurl's multi interface run by a loop (loop_curl.c, host builds only):
+ * transfers of easy handles, every one of them on the loop's thread. */
+typedef struct fl_curlm fl_curlm;
+typedef void (*fl_curlm_done)(void *ud, int curl_code);
+fl_curlm *fl_curlm_new(fl_loop *l);
+/* Loop thread, with no transfer in flight. */
+void fl_curlm_free(fl_curlm *m);
+/* Loop thread: runs the transfer h is set up for; done(ud, CURLcode) is
+ * called on the loop when it ended, the handle already taken out again. */
+void fl_curlm_add(fl_curlm *m, CURL_handle *h, fl_curlm_done done, void *ud);
 
 #endif

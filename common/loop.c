@@ -120,6 +120,15 @@ void fl_loop_watch(fl_loop *l, int fd, uint32_t events, fl_loop_io_fn fn, void *
         fl_error("event loop: watching fd %d: %s", fd, strerror(errno));
 }
 
+void fl_loop_modify(fl_loop *l, int fd, uint32_t events)
+{
+    if (fd < 0 || (size_t)fd >= l->nbyfd || !l->byfd[fd])
+        return;
+    struct epoll_event ev = {.events = events, .data.ptr = l->byfd[fd]};
+    if (epoll_ctl(l->ep, EPOLL_CTL_MOD, fd, &ev))
+        fl_error("event loop: watching fd %d: %s", fd, strerror(errno));
+}
+
 void fl_loop_unwatch(fl_loop *l, int fd)
 {
     if (fd < 0 || (size_t)fd >= l->nbyfd || !l->byfd[fd])

@@ -201,6 +201,7 @@ static enum MHD_Result front_access(void *cls, struct MHD_Connection *c, const c
                 r->too_large = true;
                 fl_buf_free(&r->body);
             } else {
+                fl_buf_expect(&r->body, emu_header(c, "Content-Length"), r->limit);
                 fl_buf_append(&r->body, data, *size);
             }
         }

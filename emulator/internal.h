@@ -688,6 +688,10 @@ void emu_ext_free_all(emu_sandbox *sb);
 /* mhd_util.c */
 int emu_respond(struct MHD_Connection *c, unsigned status, const char *content_type, fl_buf *body,
                 const fl_headers *extra);
+/* The same with a response made by the caller (taken; NULL: MHD_NO). */
+struct MHD_Response;
+int emu_respond_with(struct MHD_Connection *c, unsigned status, struct MHD_Response *r, const char *content_type,
+                     const fl_headers *extra);
 /* Runtime API error: {"errorMessage":...,"errorType":...} */
 int emu_respond_rapi_error(struct MHD_Connection *c, unsigned status, const char *type, const char *fmt, ...)
     FL_PRINTF(4, 5);

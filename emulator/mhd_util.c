@@ -11,6 +11,20 @@
 
 #include "emulator/internal.h"
 
+int emu_respond_with(struct MHD_Connection *c, unsigned status, struct MHD_Response *r, const char *content_type,
+                     const fl_headers *extra)
+{
+    if (!r)
+        return MHD_NO;
+    if (content_type)
+        MHD_add_response_header(r, "Content-Type", content_type);
+    for (size_t i = 0; extra && i < extra->n; i++)
+        MHD_add_response_header(r, extra->v[i].name, extra->v[i].value);
+    enum MHD_Result rc = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
 int emu_respond(struct MHD_Connection *c, unsigned status, const char *content_type, fl_buf *body,
                 const fl_headers *extra)
 {
@@ -23,15 +37,7 @@ int emu_respond(struct MHD_Connection *c, unsigned status, const char *content_t
         if (body)
             fl_buf_free(body);
     }
-    if (!r)
-        return MHD_NO;
-    if (content_type)
-        MHD_add_response_header(r, "Content-Type", content_type);
-    for (size_t i = 0; extra && i < extra->n; i++)
-        MHD_add_response_header(r, extra->v[i].name, extra->v[i].value);
-    enum MHD_Result rc = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return rc;
+    return emu_respond_with(c, status, r, content_type, extra);
 }
 
 int emu_respond_rapi_error(struct MHD_Connection *c, unsigned status, const char *type, const char *fmt, ...)

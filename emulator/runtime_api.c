@@ -113,6 +113,11 @@ void emu_rapi_kick(emu_sandbox *sb)
     fl_loop_post(sb->fn->env->loop, kick, sb);
 }
 
+static void unref_invoke(void *cls)
+{
+    emu_invoke_unref(cls);
+}
+
 /* GET /runtime/invocation/next: answered when an invoke is queued for
  * this function (no timeout, as on Lambda). Meanwhile the call is parked
  * and the sandbox is idle: the first in line for the next invoke, and
@@ -158,13 +163,17 @@ static int handle_next(emu_sandbox *sb, struct MHD_Connection *c, emu_rapi_req *
     }
     emu_pool_idle_remove(fn, sb);
     emu_sandbox_thaw(sb);
-    emu_invoke *inv = emu_dispatch(sb);
+    emu_invoke *inv = emu_invoke_ref(emu_dispatch(sb));
     fl_headers h = {0};
     next_headers(sb, inv, &h);
-    fl_buf body = {0};
-    fl_buf_append(&body, inv->payload.data ? inv->payload.data : "", inv->payload.len);
     pthread_mutex_unlock(&fn->mu);
-    int rc = emu_respond(c, 200, "application/json", &body, &h);
+    /* the event is sent from the invoke's own bytes (no copy of megabytes),
+     * which the response keeps alive */
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        inv->payload.len, inv->payload.data ? inv->payload.data : (void *)"", unref_invoke, inv);
+    if (!resp)
+        emu_invoke_unref(inv);
+    int rc = emu_respond_with(c, 200, resp, "application/json", &h);
     fl_headers_free(&h);
     return rc;
 }
@@ -301,6 +310,7 @@ static bool body_chunk(emu_sandbox *sb, emu_rapi_req *r, struct MHD_Connection *
         return true;
     }
     if (!r->to_stream && r->body.len + n <= r->limit) {
+        fl_buf_expect(&r->body, emu_header(c, "Content-Length"), r->limit);
         fl_buf_append(&r->body, data, n);
         return true;
     }

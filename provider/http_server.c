@@ -143,6 +143,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
             r->too_large = true;
             fl_buf_free(&r->body);
         } else if (!r->too_large) {
+            fl_buf_expect(&r->body, pv_header(r, "Content-Length"), r->limit);
             fl_buf_append(&r->body, data, *size);
         }
         *size = 0;

@@ -281,3 +281,92 @@ Test(loop_mhd, requests_and_resumes_from_another_thread)
     fl_buf_free(&plain.body);
     fl_buf_free(&parked.body);
 }
+
+/* ---- a libcurl client on the same loop as the server it calls ---- */
+
+typedef struct client {
+    server srv;
+    CURL *h[3];
+    fl_buf body[3];
+    fl_curlm *m;
+    atomic_int done;
+    int codes[3];
+    bool loop_thread_only;
+} client;
+
+static size_t client_sink(char *p, size_t sz, size_t n, void *ud)
+{
+    fl_buf_append(ud, p, sz * n);
+    return sz * n;
+}
+
+typedef struct slot {
+    client *c;
+    int i;
+} slot;
+
+static void slot_done(void *ud, int code)
+{
+    slot *s = ud;
+    if (!fl_loop_here(s->c->srv.l))
+        s->c->loop_thread_only = false;
+    s->c->codes[s->i] = code;
+    s->c->done++;
+}
+
+static slot slots[3];
+
+static void start_three(void *ud)
+{
+    client *c = ud;
+    fl_err err;
+    c->srv.m = fl_mhd_attach(c->srv.l, c->srv.d, &err);
+    cr_assert(c->srv.m, "%s", err.msg);
+    c->m = fl_curlm_new(c->srv.l);
+    for (int i = 0; i < 3; i++) {
+        char url[128];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/n%d", c->srv.port, i);
+        c->h[i] = curl_easy_init();
+        curl_easy_setopt(c->h[i], CURLOPT_URL, url);
+        curl_easy_setopt(c->h[i], CURLOPT_PROXY, "");
+        curl_easy_setopt(c->h[i], CURLOPT_WRITEFUNCTION, client_sink);
+        curl_easy_setopt(c->h[i], CURLOPT_WRITEDATA, &c->body[i]);
+        slots[i] = (slot){c, i};
+        fl_curlm_add(c->m, c->h[i], slot_done, &slots[i]);
+    }
+}
+
+static void stop_three(void *ud)
+{
+    client *c = ud;
+    for (int i = 0; i < 3; i++)
+        curl_easy_cleanup(c->h[i]);
+    fl_curlm_free(c->m);
+    fl_mhd_detach(c->srv.m);
+    MHD_stop_daemon(c->srv.d);
+}
+
+Test(loop_curl, a_client_and_its_server_on_one_thread)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    client c = {0};
+    c.loop_thread_only = c.srv.loop_thread_only = true;
+    c.srv.l = new_running_loop();
+    c.srv.d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                               on_request, &c.srv, MHD_OPTION_END);
+    cr_assert(c.srv.d);
+    c.srv.port = MHD_get_daemon_info(c.srv.d, MHD_DAEMON_INFO_BIND_PORT)->port;
+    fl_loop_call(c.srv.l, start_three, &c);
+    for (int i = 0; i < 5000 && c.done < 3; i++)
+        fl_sleep_us(1000);
+    cr_assert_eq(c.done, 3);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(c.codes[i], CURLE_OK);
+        cr_assert_eq(c.body[i].len, 2);
+        fl_buf_free(&c.body[i]);
+    }
+    cr_assert(c.loop_thread_only && c.srv.loop_thread_only);
+    fl_loop_call(c.srv.l, stop_three, &c);
+    fl_loop_free(c.srv.l);
+    curl_global_cleanup();
+}

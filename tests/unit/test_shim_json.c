@@ -3,6 +3,7 @@
  * escapes fall at every offset of a word: decoding against a byte-by-byte
  * decoder written here, encoding against fl_json_put_str. */
 #include "test_shim_util.h"
+#include "shim/internal.h"
 
 static int hexv(char c)
 {
@@ -191,5 +192,32 @@ Test(shim_json, validate_accepts_json_and_names_the_bad_byte)
         int rc = shim_json_validate(b.data, b.len, &err);
         cr_expect_eq(rc, depth == 4096 ? 0 : -1, "depth %d: %s", depth, err.msg);
         fl_buf_free(&b);
+    }
+}
+
+/* The scanner behind validation and escaping finds the first '"', '\\' or
+ * control byte wherever it is: in the vector part, the word part and the
+ * tail, and never stops at a byte that only looks like one (0x7f, 0xff, a
+ * byte that differs from '"' in its high bit). */
+Test(json, special_bytes_found_at_every_offset)
+{
+    const unsigned char specials[] = {'"', '\\', 0x00, 0x01, 0x1f};
+    const unsigned char plain[] = {'a', 0x20, 0x7f, 0x80, 0xa2, 0xdc, 0xff};
+    char buf[96];
+    for (size_t len = 0; len <= sizeof buf; len++) {
+        for (size_t k = 0; k < sizeof plain; k++) {
+            memset(buf, plain[k], sizeof buf);
+            cr_assert_eq(shim_json_find_special(buf, buf + len), buf + len, "len %zu plain 0x%02x", len, plain[k]);
+        }
+        for (size_t at = 0; at < len; at++) {
+            for (size_t k = 0; k < sizeof specials; k++) {
+                memset(buf, 'x', sizeof buf);
+                buf[at] = (char)specials[k];
+                if (at + 1 < len)
+                    buf[at + 1] = '"'; /* a later one does not hide the first */
+                cr_assert_eq(shim_json_find_special(buf, buf + len), buf + at, "len %zu at %zu byte 0x%02x", len, at,
+                             specials[k]);
+            }
+        }
     }
 }
