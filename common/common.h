@@ -58,13 +58,17 @@ void fl_buf_reset(fl_buf *b);
 void fl_buf_free(fl_buf *b);
 
 /* ---- HTTP header list: ordered, duplicates kept, names compared
- * case-insensitively, original spelling kept ---- */
+ * case-insensitively, original spelling kept; a zeroed fl_headers is an
+ * empty list. v[i].name and v[i].value belong to the list (its text blocks):
+ * read them, never free or replace them; they stay valid until the entry is
+ * deleted or the list cleared or freed. ---- */
 typedef struct fl_header {
     char *name, *value;
 } fl_header;
 typedef struct fl_headers {
     fl_header *v;
     size_t n, cap;
+    struct fl_headers_text *text; /* where names and values live */
 } fl_headers;
 
 void fl_headers_add(fl_headers *h, const char *name, const char *value);
@@ -77,6 +81,8 @@ size_t fl_headers_del(fl_headers *h, const char *name);
 /* Replaces every header called name with one header. */
 void fl_headers_set(fl_headers *h, const char *name, const char *value);
 void fl_headers_copy(fl_headers *dst, const fl_headers *src);
+/* Empties the list but keeps its memory, for the next request. */
+void fl_headers_clear(fl_headers *h);
 void fl_headers_free(fl_headers *h);
 
 /* ---- logging to stderr: "<prog>: <level>: message" ---- */
@@ -264,9 +270,11 @@ void fl_manifest_to_json(const fl_manifest *m, fl_buf *out);
 void fl_manifest_free(fl_manifest *m);
 
 /* ---- HTTP client over libcurl ----
- * One request on a caller-owned easy handle (so connections are reused).
- * Response headers come from curl's header API; the body is collected up to
- * max_body bytes or handed to sink as it arrives. */
+ * One request on a caller-owned easy handle from fl_http_handle (so
+ * connections are reused; the handle keeps its options and buffers from
+ * request to request). Response headers are those of the final answer, as
+ * curl's header API gives them; the body is collected up to max_body bytes
+ * or handed to sink as it arrives. */
 typedef void CURL_handle; /* a CURL *, without making every user include curl */
 typedef size_t (*fl_http_sink)(void *ud, const char *data, size_t n); /* returns n, or 0 to abort */
 

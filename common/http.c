@@ -1,11 +1,22 @@
-/* The one HTTP client: libcurl easy handles, reused by their owners. */
+/* The one HTTP client: libcurl easy handles, reused by their owners.
+ *
+ * Each handle carries our state (CURLOPT_PRIVATE): the request header list
+ * lives in buffers the handle keeps, so a request allocates nothing for its
+ * headers. Response headers are collected by http_headers.c as curl hands
+ * them over. */
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
+#include "common/http_internal.h"
 
 static bool inited;
+
+struct fl_http_state {
+    fl_buf lines;             /* request header lines, NUL-terminated, back to back */
+    struct curl_slist *nodes; /* the list curl reads, pointing into lines */
+    size_t nodes_cap;
+};
 
 CURL_handle *fl_http_handle(void)
 {
@@ -13,7 +24,10 @@ CURL_handle *fl_http_handle(void)
         curl_global_init(CURL_GLOBAL_DEFAULT);
         inited = true;
     }
-    return curl_easy_init();
+    CURL *h = curl_easy_init();
+    if (h)
+        curl_easy_setopt(h, CURLOPT_PRIVATE, fl_xcalloc(1, sizeof(struct fl_http_state)));
+    return h;
 }
 
 void fl_http_global_cleanup(void)
@@ -23,10 +37,25 @@ void fl_http_global_cleanup(void)
     inited = false;
 }
 
-void fl_http_handle_free(CURL_handle *h)
+static struct fl_http_state *state_of(CURL *h)
 {
-    if (h)
-        curl_easy_cleanup((CURL *)h);
+    char *p = NULL;
+    curl_easy_getinfo(h, CURLINFO_PRIVATE, &p);
+    return (struct fl_http_state *)(void *)p;
+}
+
+void fl_http_handle_free(CURL_handle *handle)
+{
+    CURL *h = handle;
+    if (!h)
+        return;
+    struct fl_http_state *st = state_of(h);
+    curl_easy_cleanup(h);
+    if (st) {
+        fl_buf_free(&st->lines);
+        free(st->nodes);
+        free(st);
+    }
 }
 
 typedef struct sink_ctx {
@@ -35,6 +64,7 @@ typedef struct sink_ctx {
     fl_http_resp *resp;
     fl_buf *body;
     uint64_t got;
+    fl_http_headers_ctx headers;
 } sink_ctx;
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -58,20 +88,79 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-static void collect_headers(CURL *h, fl_http_resp *resp)
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
-    struct curl_header *prev = NULL, *hd;
-    while ((hd = curl_easy_nextheader(h, CURLH_HEADER, -1, prev))) {
-        fl_headers_add(&resp->headers, hd->name, hd->value);
-        prev = hd;
-    }
+    sink_ctx *c = ud;
+    return fl_http_header_line(&c->headers, p, size * n);
 }
 
-int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, fl_err *err)
+static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_port)
 {
-    CURL *h = handle;
-    memset(resp, 0, sizeof *resp);
+    (void)ip, (void)local_ip, (void)port, (void)local_port;
+    fl_http_headers_request(&((sink_ctx *)ud)->headers);
+    return CURL_PREREQFUNC_OK;
+}
+
+/* The header list, built in the handle's buffers: nodes and lines are kept
+ * from request to request, so a request allocates nothing for its headers.
+ * Send exactly the caller's headers: suppress curl's own Accept and Expect
+ * unless the caller gave them. Not when signing: curl's SigV4 signer signs
+ * every line of the list, removals included, and would name headers the
+ * request does not carry. */
+static struct curl_slist *header_list(struct fl_http_state *st, const fl_http_req *req)
+{
+    const fl_headers *hs = req->headers;
+    size_t n = hs ? hs->n : 0, bytes = 0;
+    bool accept = !req->aws_sigv4 && !(hs && fl_headers_get(hs, "Accept"));
+    bool expect = !req->aws_sigv4 && !(hs && fl_headers_get(hs, "Expect"));
+    size_t count = n + accept + expect;
+    if (!count)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        bytes += strlen(hs->v[i].name) + strlen(hs->v[i].value) + 3;
+    fl_buf_reset(&st->lines);
+    fl_buf_reserve(&st->lines, bytes + sizeof "Accept:" + sizeof "Expect:"); /* no move while nodes point in */
+    if (count > st->nodes_cap) {
+        st->nodes_cap = count * 2;
+        st->nodes = fl_xrealloc(st->nodes, st->nodes_cap * sizeof *st->nodes);
+    }
+    char *o = st->lines.data;
+    for (size_t i = 0; i < count; i++) {
+        st->nodes[i].data = o;
+        st->nodes[i].next = i + 1 < count ? &st->nodes[i + 1] : NULL;
+        if (i >= n) { /* the removals */
+            const char *line = i == n && accept ? "Accept:" : "Expect:";
+            memcpy(o, line, sizeof "Accept:");
+            o += sizeof "Accept:";
+            continue;
+        }
+        size_t nl = strlen(hs->v[i].name), vl = strlen(hs->v[i].value);
+        memcpy(o, hs->v[i].name, nl);
+        o += nl;
+        if (vl) { /* "Name:" alone would remove the header: an empty value is "Name;" */
+            memcpy(o, ": ", 2);
+            o += 2;
+        } else {
+            *o++ = ';';
+        }
+        memcpy(o, hs->v[i].value, vl);
+        o += vl;
+        *o++ = 0;
+    }
+    st->lines.len = (size_t)(o - st->lines.data);
+    return st->nodes;
+}
+
+/* Every option a request depends on, from a reset handle. (Keeping them set
+ * from request to request would save a little more, but libcurl 7.88 counts
+ * the retries on dead pooled connections per handle and only a reset clears
+ * the count.) */
+static int set_options(CURL *h, struct fl_http_state *st, bool own, const fl_http_req *req, const char *method,
+                       fl_err *err)
+{
     curl_easy_reset(h);
+    if (!own)
+        curl_easy_setopt(h, CURLOPT_PRIVATE, st);
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
@@ -79,6 +168,9 @@ int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, 
     /* libcurl allocates this buffer for every transfer and frees it after:
      * at its default 64 KB each request maps and unmaps fresh memory (musl). */
     curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
     if (req->no_proxy)
         curl_easy_setopt(h, CURLOPT_PROXY, "");
     if (req->timeout_ms)
@@ -99,8 +191,6 @@ int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, 
         return fl_fail(err, "this libcurl cannot sign requests with AWS SigV4");
     if (req->request_target)
         curl_easy_setopt(h, CURLOPT_REQUEST_TARGET, req->request_target);
-
-    const char *method = req->method ? req->method : "GET";
     if (!strcmp(method, "HEAD"))
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     else if (!strcmp(method, "GET") && !req->has_body)
@@ -111,51 +201,49 @@ int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, 
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body_len ? req->body : "");
     }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list(st, req));
+    return 0;
+}
 
-    /* Send exactly the caller's headers: suppress curl's own Accept and
-     * Expect unless the caller gave them. Not when signing: curl's SigV4
-     * signer signs every line of the list, removals included, and would
-     * name headers the request does not carry. */
-    struct curl_slist *list = NULL;
-    const fl_headers *hs = req->headers;
-    bool has_accept = hs && fl_headers_get(hs, "Accept");
-    fl_buf line = {0}; /* one buffer for every line: curl copies each */
-    for (size_t i = 0; hs && i < hs->n; i++) {
-        fl_buf_reset(&line);
-        fl_buf_puts(&line, hs->v[i].name);
-        fl_buf_puts(&line, hs->v[i].value[0] ? ": " : ";");
-        fl_buf_puts(&line, hs->v[i].value);
-        list = curl_slist_append(list, line.data);
-    }
-    fl_buf_free(&line);
-    if (!has_accept && !req->aws_sigv4)
-        list = curl_slist_append(list, "Accept:");
-    if (!(hs && fl_headers_get(hs, "Expect")) && !req->aws_sigv4)
-        list = curl_slist_append(list, "Expect:");
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
-
-    sink_ctx ctx = {h, req, resp, req->body_into ? req->body_into : &resp->body, 0};
+int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, fl_err *err)
+{
+    CURL *h = handle;
+    memset(resp, 0, sizeof *resp);
+    struct fl_http_state own = {0}, *st = state_of(h);
+    if (!st) /* a handle from curl_easy_init: state for this request only */
+        st = &own;
+    const char *method = req->method ? req->method : "GET";
+    int rc = set_options(h, st, st == &own, req, method, err);
+    sink_ctx ctx = {h, req, resp, req->body_into ? req->body_into : &resp->body, 0, {0}};
+    fl_http_headers_init(&ctx.headers, h, &resp->headers);
     if (req->body_into)
         fl_buf_reset(req->body_into);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &ctx);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &ctx);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, &ctx);
 
-    CURLcode rc = curl_easy_perform(h);
-    curl_slist_free_all(list);
-    resp->curl_code = (int)rc;
+    CURLcode cc = rc ? CURLE_OK : curl_easy_perform(h);
+    if (st == &own) { /* curl keeps the list's address, but reads it in perform only */
+        fl_buf_free(&own.lines);
+        free(own.nodes);
+    }
+    if (rc)
+        return rc;
+    cc = fl_http_headers_done(&ctx.headers, cc);
+    resp->curl_code = (int)cc;
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     resp->status = (int)status;
     long connects = 0;
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
     resp->reused_connection = connects == 0;
-    if (status)
-        collect_headers(h, resp);
+    if (!status)
+        fl_headers_clear(&resp->headers);
     if (resp->too_large)
         return fl_fail(err, "%s %s: response body is larger than the %zu bytes allowed", method, req->url,
                        req->max_body);
-    if (rc != CURLE_OK)
-        return fl_fail(err, "%s %s: %s (curl error %d)", method, req->url, fl_http_strerror(rc), (int)rc);
+    if (cc != CURLE_OK)
+        return fl_fail(err, "%s %s: %s (curl error %d)", method, req->url, fl_http_strerror(cc), (int)cc);
     return 0;
 }
 

@@ -46,17 +46,23 @@ static inline void parse_suite_req(const char *text, suite_req *r)
             fl_buf_append(&r->body, p, strlen(p));
             return;
         }
-        if ((*p == ' ' || *p == '\t') && r->headers.n) {
-            char *prev = r->headers.v[r->headers.n - 1].value;
-            char *joined = fl_xasprintf("%s\n%.*s", prev, (int)n, p);
-            free(prev);
-            r->headers.v[r->headers.n - 1].value = joined;
-        } else {
-            const char *colon = memchr(p, ':', n);
-            cr_assert_not_null(colon);
-            fl_headers_addn(&r->headers, p, (size_t)(colon - p), colon + 1, n - (size_t)(colon - p) - 1);
-        }
+        /* the list owns its strings: a folded value is joined before it is added */
+        const char *colon = memchr(p, ':', n);
+        cr_assert_not_null(colon);
+        fl_buf value = {0};
+        fl_buf_append(&value, colon + 1, n - (size_t)(colon - p) - 1);
+        const char *name = p;
+        size_t name_len = (size_t)(colon - p);
         p = e ? e + 1 : p + n;
+        while (*p == ' ' || *p == '\t') {
+            e = strchr(p, '\n');
+            n = e ? (size_t)(e - p) : strlen(p);
+            fl_buf_putc(&value, '\n');
+            fl_buf_append(&value, p, n);
+            p = e ? e + 1 : p + n;
+        }
+        fl_headers_addn(&r->headers, name, name_len, fl_buf_cstr(&value), value.len);
+        fl_buf_free(&value);
     }
 }
 
