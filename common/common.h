@@ -110,6 +110,9 @@ typedef void (*fl_loop_io_fn)(void *ud, uint32_t events);
 #define FL_LOOP_HUP 0x010u   /* EPOLLHUP */
 #define FL_LOOP_RDHUP 0x2000u /* EPOLLRDHUP */
 
+/* How many loops a server runs: one per online CPU, at most FL_LOOPS_MAX. */
+#define FL_LOOPS_MAX 16
+unsigned fl_loop_count(void);
 fl_loop *fl_loop_new(fl_err *err);
 /* Stops the loop first (see fl_loop_stop). */
 void fl_loop_free(fl_loop *l);
@@ -214,6 +217,11 @@ struct sockaddr_storage;
 /* An IP address literal (IPv4, IPv6, or IPv6 in brackets) with a port, as a
  * socket address for bind(2); -1 when host is not an IP address. */
 int fl_sockaddr_ip(const char *host, uint16_t port, struct sockaddr_storage *ss, unsigned *len);
+/* A TCP socket listening on the address (SOCK_CLOEXEC, SO_REUSEADDR). */
+int fl_listen_socket(const struct sockaddr_storage *ss, unsigned len, int *fd, fl_err *err);
+/* n of them on the same address (SO_REUSEPORT: the kernel spreads new
+ * connections over them, one per loop); with port 0, one port for all. */
+int fl_listen_sockets(const struct sockaddr_storage *ss, unsigned len, unsigned n, int *fds, fl_err *err);
 
 /* ---- files ---- */
 /* Reads a whole file, refusing more than max bytes. */
@@ -313,6 +321,8 @@ typedef struct fl_http_resp {
     bool reused_connection;     /* the request went over a pooled connection */
 } fl_http_resp;
 
+/* curl's global init, once (fl_http_handle and fl_curlm_new do it first). */
+void fl_http_global_init(void);
 CURL_handle *fl_http_handle(void);
 void fl_http_handle_free(CURL_handle *h);
 /* At the end of the process, when no thread uses libcurl any more. */
@@ -323,9 +333,17 @@ int fl_http_do(CURL_handle *h, const fl_http_req *req, fl_http_resp *resp, fl_er
 const char *fl_http_strerror(int curl_code);
 void fl_http_resp_free(fl_http_resp *resp);
 
+/* fl_http_do without waiting: on a loop's multi handle (loop thread), with
+ * a handle from fl_http_handle. done(ud, rc, resp, err) runs on the loop
+ * when it ended, rc and err as fl_http_do's; req, what it points to and
+ * resp stay valid until then. */
+typedef struct fl_curlm fl_curlm;
+typedef void (*fl_http_done)(void *ud, int rc, fl_http_resp *resp, fl_err *err);
+void fl_http_start(fl_curlm *m, CURL_handle *h, const fl_http_req *req, fl_http_resp *resp, fl_http_done done,
+                   void *ud);
+
 /* libcurl's multi interface run by a loop (loop_curl.c, host builds only):
  * transfers of easy handles, every one of them on the loop's thread. */
-typedef struct fl_curlm fl_curlm;
 typedef void (*fl_curlm_done)(void *ud, int curl_code);
 fl_curlm *fl_curlm_new(fl_loop *l);
 /* Loop thread, with no transfer in flight. */

@@ -5,12 +5,27 @@
  * headers. Response headers are collected by http_headers.c as curl hands
  * them over. */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/http_internal.h"
 
+static pthread_once_t once = PTHREAD_ONCE_INIT;
 static bool inited;
+
+/* Once per process, whichever thread calls first: curl counts its global
+ * inits, and one cleanup must match them. */
+static void global_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    inited = true;
+}
+
+void fl_http_global_init(void)
+{
+    pthread_once(&once, global_init);
+}
 
 struct fl_http_state {
     fl_buf lines;             /* request header lines, NUL-terminated, back to back */
@@ -20,10 +35,7 @@ struct fl_http_state {
 
 CURL_handle *fl_http_handle(void)
 {
-    if (!inited) { /* first call happens before any thread is started */
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        inited = true;
-    }
+    fl_http_global_init();
     CURL *h = curl_easy_init();
     if (h)
         curl_easy_setopt(h, CURLOPT_PRIVATE, fl_xcalloc(1, sizeof(struct fl_http_state)));
@@ -34,7 +46,7 @@ void fl_http_global_cleanup(void)
 {
     if (inited)
         curl_global_cleanup();
-    inited = false;
+    inited = false; /* no handle is made after this */
 }
 
 static struct fl_http_state *state_of(CURL *h)
@@ -58,14 +70,7 @@ void fl_http_handle_free(CURL_handle *handle)
     }
 }
 
-typedef struct sink_ctx {
-    CURL *h;
-    const fl_http_req *req;
-    fl_http_resp *resp;
-    fl_buf *body;
-    uint64_t got;
-    fl_http_headers_ctx headers;
-} sink_ctx;
+typedef fl_http_xfer sink_ctx;
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
@@ -205,31 +210,32 @@ static int set_options(CURL *h, struct fl_http_state *st, bool own, const fl_htt
     return 0;
 }
 
-int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, fl_err *err)
+/* One request's setup: its options, and where its answer goes. */
+static int start(CURL *h, struct fl_http_state *st, bool own, const fl_http_req *req, fl_http_resp *resp,
+                 sink_ctx *ctx, fl_err *err)
 {
-    CURL *h = handle;
     memset(resp, 0, sizeof *resp);
-    struct fl_http_state own = {0}, *st = state_of(h);
-    if (!st) /* a handle from curl_easy_init: state for this request only */
-        st = &own;
     const char *method = req->method ? req->method : "GET";
-    int rc = set_options(h, st, st == &own, req, method, err);
-    sink_ctx ctx = {h, req, resp, req->body_into ? req->body_into : &resp->body, 0, {0}};
-    fl_http_headers_init(&ctx.headers, h, &resp->headers);
+    if (set_options(h, st, own, req, method, err))
+        return -1;
+    *ctx = (sink_ctx){h, req, resp, req->body_into ? req->body_into : &resp->body, 0, {0}};
+    fl_http_headers_init(&ctx->headers, h, &resp->headers);
     if (req->body_into)
         fl_buf_reset(req->body_into);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &ctx);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &ctx);
-    curl_easy_setopt(h, CURLOPT_PREREQDATA, &ctx);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, ctx);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, ctx);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, ctx);
+    return 0;
+}
 
-    CURLcode cc = rc ? CURLE_OK : curl_easy_perform(h);
-    if (st == &own) { /* curl keeps the list's address, but reads it in perform only */
-        fl_buf_free(&own.lines);
-        free(own.nodes);
-    }
-    if (rc)
-        return rc;
-    cc = fl_http_headers_done(&ctx.headers, cc);
+/* The transfer ended with cc: the answer's status and the verdict. */
+int fl_http_end(fl_http_xfer *ctx, CURLcode cc, fl_err *err)
+{
+    CURL *h = ctx->h;
+    const fl_http_req *req = ctx->req;
+    fl_http_resp *resp = ctx->resp;
+    const char *method = req->method ? req->method : "GET";
+    cc = fl_http_headers_done(&ctx->headers, cc);
     resp->curl_code = (int)cc;
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -245,6 +251,32 @@ int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, 
     if (cc != CURLE_OK)
         return fl_fail(err, "%s %s: %s (curl error %d)", method, req->url, fl_http_strerror(cc), (int)cc);
     return 0;
+}
+
+int fl_http_do(CURL_handle *handle, const fl_http_req *req, fl_http_resp *resp, fl_err *err)
+{
+    CURL *h = handle;
+    struct fl_http_state own = {0}, *st = state_of(h);
+    if (!st) /* a handle from curl_easy_init: state for this request only */
+        st = &own;
+    sink_ctx ctx;
+    int rc = start(h, st, st == &own, req, resp, &ctx, err);
+    CURLcode cc = rc ? CURLE_OK : curl_easy_perform(h);
+    if (st == &own) { /* curl keeps the list's address, but reads it in perform only */
+        fl_buf_free(&own.lines);
+        free(own.nodes);
+    }
+    return rc ? rc : fl_http_end(&ctx, cc, err);
+}
+
+int fl_http_begin(CURL *h, const fl_http_req *req, fl_http_resp *resp, fl_http_xfer *x, fl_err *err)
+{
+    struct fl_http_state *st = state_of(h);
+    if (!st) {
+        memset(resp, 0, sizeof *resp);
+        return fl_fail(err, "a transfer of its own needs a handle from fl_http_handle");
+    }
+    return start(h, st, false, req, resp, x, err);
 }
 
 const char *fl_http_strerror(int code)

@@ -33,4 +33,20 @@ size_t fl_http_header_line(fl_http_headers_ctx *c, const char *p, size_t len);
 /* The transfer's result, as it would be with curl's header store. */
 CURLcode fl_http_headers_done(const fl_http_headers_ctx *c, CURLcode code);
 
+/* fl_http_do in two halves, for a caller that runs the transfer itself
+ * (loop_curl.c: on a multi handle). x holds the transfer's state: it stays
+ * where it is until fl_http_end. */
+typedef struct fl_http_xfer {
+    CURL *h;
+    const fl_http_req *req;
+    fl_http_resp *resp;
+    fl_buf *body;
+    uint64_t got;
+    fl_http_headers_ctx headers;
+} fl_http_xfer;
+/* Sets h up for req (a handle from fl_http_handle); -1 and err when it cannot. */
+int fl_http_begin(CURL *h, const fl_http_req *req, fl_http_resp *resp, fl_http_xfer *x, fl_err *err);
+/* After the transfer ended with cc: fl_http_do's result. */
+int fl_http_end(fl_http_xfer *x, CURLcode cc, fl_err *err);
+
 #endif

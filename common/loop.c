@@ -46,6 +46,13 @@ struct fl_loop {
     atomic_bool running;           /* fl_loop_run has begun, or is about to on its thread */
 };
 
+unsigned fl_loop_count(void)
+{
+    const char *force = getenv("FL_LOOPS");
+    long n = force ? atol(force) : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > FL_LOOPS_MAX ? FL_LOOPS_MAX : (unsigned)n;
+}
+
 fl_loop *fl_loop_new(fl_err *err)
 {
     fl_loop *l = fl_xcalloc(1, sizeof *l);

@@ -7,7 +7,7 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 
-#include "common.h"
+#include "common/http_internal.h"
 
 typedef struct transfer {
     CURL *h;
@@ -125,6 +125,7 @@ fl_curlm *fl_curlm_new(fl_loop *l)
 {
     fl_curlm *m = fl_xcalloc(1, sizeof *m);
     m->loop = l;
+    fl_http_global_init(); /* before any other curl call */
     m->m = curl_multi_init();
     curl_multi_setopt(m->m, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(m->m, CURLMOPT_SOCKETDATA, m);
@@ -161,4 +162,34 @@ void fl_curlm_free(fl_curlm *m)
         forget(m, m->sockets);
     fl_loop_timer_cancel(m->loop, &m->timer);
     free(m);
+}
+
+/* fl_http_do's request on the multi handle. */
+typedef struct http_call {
+    fl_http_xfer x;
+    fl_http_done done;
+    void *ud;
+    fl_err err;
+} http_call;
+
+static void call_ended(void *ud, int code)
+{
+    http_call *c = ud;
+    int rc = fl_http_end(&c->x, (CURLcode)code, &c->err);
+    c->done(c->ud, rc, c->x.resp, &c->err);
+    free(c);
+}
+
+void fl_http_start(fl_curlm *m, CURL_handle *h, const fl_http_req *req, fl_http_resp *resp, fl_http_done done,
+                   void *ud)
+{
+    http_call *c = fl_xcalloc(1, sizeof *c);
+    c->done = done;
+    c->ud = ud;
+    if (fl_http_begin(h, req, resp, &c->x, &c->err)) {
+        done(ud, -1, resp, &c->err);
+        free(c);
+        return;
+    }
+    fl_curlm_add(m, h, call_ended, c);
 }

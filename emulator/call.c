@@ -61,6 +61,7 @@ static void admit_blocking(void *ud)
 int emu_call_start(emu_req *r, const char *name, emu_invoke *inv, bool tail, int (*answer)(emu_req *r))
 {
     emu_call *k = fl_xcalloc(1, sizeof *k);
+    inv->home = (int)r->li;
     k->inv = inv;
     k->tail = tail;
     k->answer = answer;

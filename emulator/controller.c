@@ -153,18 +153,13 @@ static void wake_at_min(uint64_t *wake_at, uint64_t t)
         *wake_at = t;
 }
 
-/* Lambda holds a sandbox after a response until the runtime asks for the
- * next event; one that just answered is counted on to take the next invoke
- * for this long before another sandbox is started. */
-#define POST_RESPONSE_GRACE_US 50000u
-
-static bool will_take_one(const emu_sandbox *sb, uint64_t now)
+bool emu_sandbox_will_take(const emu_sandbox *sb, uint64_t now)
 {
     if (sb->killed || sb->doomed)
         return false;
     if (!sb->initialized || sb->idle)
         return true;
-    return !sb->current && sb->done_us && now - sb->done_us < POST_RESPONSE_GRACE_US;
+    return !sb->current && sb->done_us && now - sb->done_us < EMU_POST_RESPONSE_GRACE_US;
 }
 
 /* Starts a sandbox when invokes wait and the pool will not take them. */
@@ -175,11 +170,11 @@ static bool maybe_start(emu_function *fn, uint64_t now, uint64_t *wake_at)
     size_t supply = 0;
     uint64_t soonest = UINT64_MAX;
     for (emu_sandbox *sb = fn->sbs; sb; sb = sb->next) {
-        if (!will_take_one(sb, now))
+        if (!emu_sandbox_will_take(sb, now))
             continue;
         supply++;
-        if (sb->initialized && !sb->idle && sb->done_us + POST_RESPONSE_GRACE_US < soonest)
-            soonest = sb->done_us + POST_RESPONSE_GRACE_US;
+        if (sb->initialized && !sb->idle && sb->done_us + EMU_POST_RESPONSE_GRACE_US < soonest)
+            soonest = sb->done_us + EMU_POST_RESPONSE_GRACE_US;
     }
     if (supply < fn->q_len && fn->nsb < fn->env->pool_max) {
         start_sandbox(fn);
@@ -190,7 +185,7 @@ static bool maybe_start(emu_function *fn, uint64_t now, uint64_t *wake_at)
     return false;
 }
 
-/* Freezes a sandbox idle for freeze_after; stops one idle for idle_timeout. */
+/* Stops a sandbox idle for idle_timeout (its loop freezes it before). */
 static bool idle_step(emu_function *fn, emu_sandbox *sb, uint64_t now, uint64_t *wake_at)
 {
     const emu_rt_env *env = fn->env;
@@ -202,13 +197,6 @@ static bool idle_step(emu_function *fn, emu_sandbox *sb, uint64_t now, uint64_t 
         return true;
     }
     wake_at_min(wake_at, reap_at);
-    uint64_t freeze_at = sb->idle_since_us + env->freeze_after_us;
-    if (!sb->frozen && !fn->stopping) {
-        if (now >= freeze_at)
-            emu_sandbox_freeze(sb);
-        else
-            wake_at_min(wake_at, freeze_at);
-    }
     return false;
 }
 

@@ -107,8 +107,9 @@ typedef struct emu_config {
     const char *access_key, *secret_key; /* for "strict" */
     unsigned log_retention_kb;  /* per log group (function); 0: default */
     bool quiet_function_logs;   /* do not copy function output to stderr */
-    fl_loop *loop;              /* the event loop to run the servers on (running, and outliving
-                                 * the emulator); NULL: one of its own, on its own thread */
+    fl_loop *const *loops;      /* the event loops to run the servers on (running, and outliving
+                                 * the emulator), nloops of them; NULL: its own, one per CPU */
+    unsigned nloops;
 } emu_config;
 
 #define EMU_CONCURRENCY_DEFAULT 10
@@ -134,6 +135,9 @@ int emu_start(const emu_config *cfg, emu **out, fl_err *err);
 /* "http://127.0.0.1:9000": where the Invoke API listens (the real port when
  * the configuration asked for port 0). */
 const char *emu_url(const emu *e);
+/* The address of loop i's own front door: a client that runs on the
+ * embedder's loop i (cfg.loops) and calls it there stays on that thread. */
+const char *emu_loop_url(const emu *e, unsigned i);
 
 /* The state directory in use. */
 const char *emu_state_dir(const emu *e);

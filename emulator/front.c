@@ -9,17 +9,28 @@
  * queues its answer from there. The raw request target comes from the URI
  * log callback, so routing decodes it itself, and a Function URL sees the
  * path and query as the client sent them. */
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "emulator/internal.h"
 
-struct emu_front {
+typedef struct front_daemon {
+    struct emu_front *f;
+    unsigned li;                  /* its loop */
     struct MHD_Daemon *d;
     fl_mhd *mhd;
+    char url[96];                 /* the loop's own address (its second daemon) */
+} front_daemon;
+
+struct emu_front {
     emu *e;
+    front_daemon *d;              /* on the emulator's address, one per loop; then one of each loop's own */
+    unsigned n;
 };
 
 /* The pool of headers and buffers of one request: libmicrohttpd clears it
@@ -30,11 +41,12 @@ struct emu_front {
 
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
-    emu *e = cls;
+    front_daemon *fd = cls;
     emu_req *r = fl_xcalloc(1, sizeof *r);
-    r->e = e;
+    r->e = fd->f->e;
     r->c = c;
-    r->mhd = e->front->mhd;
+    r->mhd = fd->mhd;
+    r->li = fd->li;
     r->uri = fl_xstrndup(uri, strnlen(uri, URI_MAX));
     r->uri_too_long = strlen(r->uri) >= URI_MAX;
     emu_new_uuid(r->id);
@@ -226,50 +238,76 @@ static void front_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
-typedef struct front_op {
-    emu_front *f;
-    fl_err *err;
-} front_op;
-
+/* Each loop runs two daemons: one on the emulator's address (every loop
+ * accepts from the same socket, so connections spread over the loops) and
+ * one on an address of its own, for an embedder whose client runs on that
+ * loop (the provider), so that its invokes never change threads. */
 static void attach(void *ud)
 {
-    front_op *op = ud;
-    op->f->mhd = fl_mhd_attach(op->f->e->loop, op->f->d, op->err);
+    front_daemon *fd = ud;
+    fl_err err;
+    fd->mhd = fl_mhd_attach(fd->f->e->loops[fd->li], fd->d, &err);
+    if (!fd->mhd)
+        fl_error("%s", err.msg);
 }
 
-emu_front *emu_front_start(int listen_fd, emu *e, fl_err *err)
+static int start_daemon(front_daemon *fd, int listen_fd, fl_err *err)
+{
+    emu *e = fd->f->e;
+    fd->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                             front_access, fd, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_URI_LOG_CALLBACK,
+                             uri_log, fd, MHD_OPTION_NOTIFY_COMPLETED, front_completed, fd,
+                             MHD_OPTION_CONNECTION_LIMIT, 512u, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)FRONT_CONN_MEMORY,
+                             MHD_OPTION_EXTERNAL_LOGGER, fl_log_mhd, (void *)"libmicrohttpd", MHD_OPTION_END);
+    if (!fd->d) {
+        close(listen_fd);
+        return fl_fail(err, "starting the API server failed");
+    }
+    fl_loop_call(e->loops[fd->li], attach, fd);
+    return fd->mhd ? 0 : fl_fail(err, "running the API server on its loop failed");
+}
+
+emu_front *emu_front_start(const int *listen_fds, emu *e, fl_err *err)
 {
     emu_front *f = fl_xcalloc(1, sizeof *f);
     f->e = e;
-    e->front = f; /* requests find their daemon's driver through it */
-    f->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
-                            NULL, front_access, f, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_URI_LOG_CALLBACK,
-                            uri_log, e, MHD_OPTION_NOTIFY_COMPLETED, front_completed, f,
-                            MHD_OPTION_CONNECTION_LIMIT, 512u, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)FRONT_CONN_MEMORY,
-                            MHD_OPTION_EXTERNAL_LOGGER, fl_log_mhd, (void *)"libmicrohttpd", MHD_OPTION_END);
-    if (!f->d) {
-        e->front = NULL;
-        free(f);
-        fl_fail(err, "starting the API server failed");
-        return NULL;
-    }
-    front_op op = {f, err};
-    fl_loop_call(e->loop, attach, &op);
-    if (!f->mhd) {
-        MHD_stop_daemon(f->d);
-        e->front = NULL;
-        free(f);
-        return NULL;
+    f->n = 2 * e->nloops;
+    f->d = fl_xcalloc(f->n, sizeof *f->d);
+    e->front = f;
+    struct sockaddr_storage ss;
+    unsigned sslen;
+    fl_sockaddr_ip("127.0.0.1", 0, &ss, &sslen);
+    for (unsigned i = 0; i < f->n; i++) {
+        front_daemon *fd = &f->d[i];
+        fd->f = f;
+        fd->li = i % e->nloops;
+        int s = -1;
+        if (i < e->nloops)
+            s = listen_fds[i];
+        else if (fl_listen_socket(&ss, sslen, &s, err) == 0)
+            emu_socket_url(s, fd->url, sizeof fd->url);
+        if (s < 0 || start_daemon(fd, s, err)) {
+            for (unsigned k = i + 1; k < e->nloops; k++)
+                close(listen_fds[k]);
+            emu_front_stop(f);
+            e->front = NULL;
+            return NULL;
+        }
     }
     return f;
 }
 
+const char *emu_loop_url(const emu *e, unsigned i)
+{
+    return e->front && i < e->nloops ? e->front->d[e->nloops + i].url : e->url;
+}
+
 static void stop(void *ud)
 {
-    emu_front *f = ud;
-    fl_mhd_detach(f->mhd);
-    MHD_stop_daemon(f->d);
+    front_daemon *fd = ud;
+    fl_mhd_detach(fd->mhd);
+    MHD_stop_daemon(fd->d);
 }
 
 /* Every parked connection has been resumed by now: the functions have
@@ -278,6 +316,13 @@ void emu_front_stop(emu_front *f)
 {
     if (!f)
         return;
-    fl_loop_call(f->e->loop, stop, f);
+    for (unsigned i = 0; i < f->n; i++)
+        if (f->d[i].d) {
+            if (f->d[i].mhd)
+                fl_loop_call(f->e->loops[f->d[i].li], stop, &f->d[i]);
+            else
+                MHD_stop_daemon(f->d[i].d);
+        }
+    free(f->d);
     free(f);
 }

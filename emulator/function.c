@@ -73,6 +73,46 @@ bool emu_function_idle(emu_function *fn)
     return idle;
 }
 
+static void queue_due(void *ud)
+{
+    emu_function *fn = ud;
+    pthread_mutex_lock(&fn->mu);
+    if (fn->q_len && !fn->stopping)
+        emu_function_wake(fn);
+    pthread_mutex_unlock(&fn->mu);
+}
+
+/* No sandbox is idle. Under load one has mostly just answered and is about
+ * to ask for the next event: waking the controller (a thread switch) only
+ * to learn that is what it did per invoke. When the invoke was queued on
+ * its loop and enough sandboxes will take one soon, a timer on that loop
+ * has the controller look only if it still waits after the grace. fn->mu
+ * held; true when it is watched. */
+static bool watch_queue(emu_function *fn, int home)
+{
+    const emu_rt_env *env = fn->env;
+    if (home < 0 || (unsigned)home >= env->nloops || !fl_loop_here(env->loops[home]))
+        return false;
+    uint64_t now = fl_mono_us();
+    size_t supply = 0;
+    for (emu_sandbox *sb = fn->sbs; sb; sb = sb->next)
+        supply += emu_sandbox_will_take(sb, now);
+    if (supply < fn->q_len)
+        return false;
+    fl_timer *t = &fn->queue_timer[home];
+    if (!t->armed)
+        fl_loop_timer(env->loops[home], t, now + EMU_POST_RESPONSE_GRACE_US, queue_due, fn);
+    return true;
+}
+
+static void cancel_timers(void *ud)
+{
+    emu_function *fn = ud;
+    for (unsigned i = 0; i < fn->env->nloops; i++)
+        if (fl_loop_here(fn->env->loops[i]))
+            fl_loop_timer_cancel(fn->env->loops[i], &fn->queue_timer[i]);
+}
+
 int emu_function_submit(emu_function *fn, emu_invoke *inv, bool *throttled, fl_err *err)
 {
     *throttled = false;
@@ -93,10 +133,10 @@ int emu_function_submit(emu_function *fn, emu_invoke *inv, bool *throttled, fl_e
         fn->q_head = inv;
     fn->q_tail = inv;
     fn->q_len++;
-    emu_sandbox *idle = emu_pool_idle_pop(fn);
+    emu_sandbox *idle = emu_pool_idle_pop(fn, inv->home);
     if (idle)
         emu_rapi_kick(idle);              /* the warmest idle runtime takes it */
-    else
+    else if (!watch_queue(fn, inv->home))
         emu_function_wake(fn);            /* or the controller starts a sandbox */
     pthread_mutex_unlock(&fn->mu);
     return 0;
@@ -151,6 +191,8 @@ void emu_function_free(emu_function *fn)
     if (!fn)
         return;
     emu_function_stop(fn);
+    for (unsigned i = 0; i < fn->env->nloops; i++) /* each loop cancels its own */
+        fl_loop_call(fn->env->loops[i], cancel_timers, fn);
     pthread_mutex_destroy(&fn->mu);
     close(fn->wake_fd);
     emu_fn_conf_free(&fn->conf);

@@ -366,6 +366,8 @@ typedef struct emu_invoke {
     emu_stream *stream;           /* the caller reads the response as it comes; or NULL */
     pthread_cond_t done;          /* broadcast when state becomes DONE */
     emu_waiter waiter;            /* a connection parked until DONE, woken then */
+    int home;                     /* the loop of the connection that asked for it; -1: none. A
+                                   * sandbox on the same loop hands it over without a thread hop */
     fl_loop *loop;                /* with on_done: called on this loop once DONE */
     fl_loop_fn on_done;
     void *on_done_ud;
@@ -429,8 +431,10 @@ typedef struct emu_sandbox {
     int ns_pidfd;                 /* signals go through it: no pid reuse races */
     char pidns[64];               /* its /proc/PID/ns/pid link, to find its processes */
     int block_fd;                 /* bwrap waits for a byte here before exec */
-    struct MHD_Daemon *rapi;      /* run by the emulator's loop */
+    struct MHD_Daemon *rapi;      /* run by the sandbox's loop */
     fl_mhd *rapi_mhd;
+    fl_loop *loop;                /* its Runtime API's and its pipes' */
+    unsigned li;                  /* its index in env.loops */
     char log_stream[96];
     uint64_t spawn_us;
     /* under fn->mu: */
@@ -459,6 +463,7 @@ typedef struct emu_sandbox {
     uint64_t idle_since_us;
     uint64_t done_us;             /* when its last invoke completed */
     bool frozen;
+    fl_timer freeze_timer;        /* on its loop: freezes it freeze_after into idleness */
     pid_t pgid;                   /* SIGSTOP freezing: the runtime's process group */
     emu_cg *cg;                   /* its cgroups, or NULL */
     /* its output (logs.c): read by the loop, and drained before END */
@@ -494,8 +499,9 @@ void emu_pool_add(emu_function *fn, emu_sandbox *sb);
 void emu_pool_remove(emu_function *fn, emu_sandbox *sb);
 void emu_pool_idle_push(emu_function *fn, emu_sandbox *sb);
 void emu_pool_idle_remove(emu_function *fn, emu_sandbox *sb);
-/* The most recently idle sandbox (the warmest), taken off the idle list. */
-emu_sandbox *emu_pool_idle_pop(emu_function *fn);
+/* The most recently idle sandbox (the warmest) on loop home (else any;
+ * home -1: any), taken off the idle list. */
+emu_sandbox *emu_pool_idle_pop(emu_function *fn, int home);
 /* Stops the sandbox's processes (cgroup freezer, else SIGSTOP), and lets
  * them go on. Idempotent. */
 void emu_sandbox_freeze(emu_sandbox *sb);
@@ -593,6 +599,8 @@ struct emu_function {
     unsigned nsb;
     emu_sandbox *idle;            /* those waiting for an invoke, warmest first */
     uint64_t ctl_wake_at;         /* while the controller sleeps: when it wakes (else 0) */
+    fl_timer queue_timer[FL_LOOPS_MAX]; /* on each loop: an invoke queued for a sandbox that was
+                                   * about to take it; the controller looks if it still waits */
     unsigned sandboxes;           /* started so far */
     bool stopping;
     pthread_t controller;
@@ -625,6 +633,12 @@ void emu_cond_init(pthread_cond_t *c);
 void emu_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline_us);
 
 void *emu_controller_main(void *arg);
+/* Lambda holds a sandbox after a response until the runtime asks for the
+ * next event; one that just answered is counted on to take the next invoke
+ * for this long before another sandbox is started. */
+#define EMU_POST_RESPONSE_GRACE_US 50000u
+/* It will take an invoke soon: starting, idle, or just answered (fn->mu). */
+bool emu_sandbox_will_take(const emu_sandbox *sb, uint64_t now);
 
 /* invoke_flow.c: transitions, each called with fn->mu held. */
 /* Hands the first queued invoke to sb (for /next). */
@@ -642,7 +656,8 @@ void emu_log_init_report(emu_sandbox *sb, const char *status, const char *error_
 
 /* ---- HTTP servers (invoke_api.c, runtime_api.c, extensions_api.c, mhd_util.c) ---- */
 typedef struct emu_front emu_front;
-emu_front *emu_front_start(int listen_fd, struct emu *e, fl_err *err);
+/* Takes the listening sockets, one per loop (closed on failure too). */
+emu_front *emu_front_start(const int *listen_fds, struct emu *e, fl_err *err);
 void emu_front_stop(emu_front *f);
 
 /* The sandbox's Runtime API server, run by the loop (any thread; waits). */
@@ -698,8 +713,8 @@ int emu_respond_rapi_error(struct MHD_Connection *c, unsigned status, const char
 const char *emu_header(struct MHD_Connection *c, const char *name);
 /* The socket of c. */
 int emu_conn_fd(struct MHD_Connection *c);
-/* A listening TCP socket for addr (SOCK_CLOEXEC, SO_REUSEADDR). */
-int emu_listen_socket(const struct sockaddr_storage *ss, unsigned sslen, int *fd, fl_err *err);
+/* "http://127.0.0.1:PORT" (or [::1]) of a listening socket. */
+void emu_socket_url(int fd, char *out, size_t n);
 
 
 /* ---- the state directory (store.c, store_code.c, store_gc.c) ---- */
@@ -844,7 +859,8 @@ typedef struct emu_rt_env {       /* what runtimes share; outlives them */
     struct emu_cgroups *cg;
     struct emu_logstore *logs;
     bool quiet;
-    fl_loop *loop;                /* runs every HTTP server of the emulator */
+    fl_loop *const *loops;        /* run the HTTP servers: one per CPU */
+    unsigned nloops;
 } emu_rt_env;
 
 typedef struct emu_entry {
@@ -880,8 +896,9 @@ struct emu {
     bool janitor_started;
     pthread_cond_t janitor_cond;
     emu_front *front;
-    fl_loop *loop;                /* env.loop: the servers' event loop */
-    bool own_loop;                /* started by the emulator (else the embedder's) */
+    fl_loop **loops;              /* env.loops: the servers' event loops */
+    unsigned nloops;
+    bool own_loops;               /* started by the emulator (else the embedder's) */
     fl_pool *pool;                /* the operations that block (files, unzipping, images) */
     struct emu_async *async;
     char url[96];
@@ -958,7 +975,8 @@ typedef struct emu_req {
     /* Requests that wait (an invoke) or block (everything else runs on a
      * pool thread) park their connection; when it is resumed, resume (if
      * set) gives the answer on the loop. */
-    fl_mhd *mhd;
+    fl_mhd *mhd;                  /* its daemon's, on loop li */
+    unsigned li;
     int (*resume)(struct emu_req *r);
     int (*work)(struct emu_req *r);
     int work_rc;

@@ -20,6 +20,7 @@ emu_invoke *emu_invoke_new(fl_buf *payload, char *client_context, const char *tr
     *payload = (fl_buf){0};
     inv->client_context = client_context;
     inv->state = EMU_INV_QUEUED;
+    inv->home = -1;
     emu_cond_init(&inv->done);
     return inv;
 }

@@ -17,6 +17,7 @@ typedef struct es_state {
     emu *e;
     fl_mhd *mhd;
     struct MHD_Connection *c;
+    unsigned li;
     emu_ticket t;
     emu_invoke *inv;
     bool tail, finished;
@@ -90,7 +91,7 @@ static void es_free(void *cls)
 {
     es_state *st = cls;
     emu_stream_leave(st->inv->stream);
-    emu_invoke_when_done(st->t.rt, st->inv, st->e->loop, es_release, st);
+    emu_invoke_when_done(st->t.rt, st->inv, st->e->loops[st->li], es_release, st);
 }
 
 int emu_api_invoke_stream(emu_req *r)
@@ -112,6 +113,7 @@ int emu_api_invoke_stream(emu_req *r)
     st->e = r->e;
     st->mhd = r->mhd;
     st->c = r->c;
+    st->li = r->li;
     st->tail = tail;
     const char *reason;
     fl_err err;
@@ -124,6 +126,7 @@ int emu_api_invoke_stream(emu_req *r)
         return arc == EMU_ADMIT_OK ? emu_reply_empty(r, 204) : emu_reply_admit_error(r, arc, name, reason, &err);
     }
     st->inv = emu_invoke_new(&r->body, cc, NULL);
+    st->inv->home = (int)r->li;
     st->inv->stream = emu_stream_new();
     bool throttled;
     if (emu_function_submit(st->t.rt, st->inv, &throttled, &err)) {

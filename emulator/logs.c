@@ -92,7 +92,7 @@ static int read_some(emu_sandbox *sb, int *fd, emu_linebuf *lb, size_t want)
         if (r < 0 && (errno == EAGAIN || errno == EINTR))
             return 0;
         emu_linebuf_flush(lb, emit, sb);
-        fl_loop *l = sb->fn->env->loop;
+        fl_loop *l = sb->loop;
         if (sb->logs_watched && !fl_loop_here(l))
             return -1; /* the loop watches it: it closes it when it sees the end */
         if (sb->logs_watched)
@@ -129,7 +129,7 @@ static void err_ready(void *ud, uint32_t events)
 static void watch(void *ud)
 {
     emu_sandbox *sb = ud;
-    fl_loop *l = sb->fn->env->loop;
+    fl_loop *l = sb->loop;
     fl_loop_watch(l, sb->out_fd, FL_LOOP_IN, out_ready, sb);
     fl_loop_watch(l, sb->err_fd, FL_LOOP_IN, err_ready, sb);
     sb->logs_watched = true;
@@ -141,7 +141,7 @@ void emu_logs_start(emu_sandbox *sb)
         int fd = i ? sb->err_fd : sb->out_fd;
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     }
-    fl_loop_call(sb->fn->env->loop, watch, sb);
+    fl_loop_call(sb->loop, watch, sb);
 }
 
 static void drain_fd(emu_sandbox *sb, int *fd, emu_linebuf *lb)
@@ -161,7 +161,7 @@ void emu_logs_drain(emu_sandbox *sb)
 static void unwatch(void *ud)
 {
     emu_sandbox *sb = ud;
-    fl_loop *l = sb->fn->env->loop;
+    fl_loop *l = sb->loop;
     if (sb->out_fd >= 0)
         fl_loop_unwatch(l, sb->out_fd);
     if (sb->err_fd >= 0)
@@ -172,7 +172,7 @@ static void unwatch(void *ud)
 void emu_logs_stop(emu_sandbox *sb)
 {
     if (sb->logs_watched)
-        fl_loop_call(sb->fn->env->loop, unwatch, sb);
+        fl_loop_call(sb->loop, unwatch, sb);
     pthread_mutex_lock(&sb->fn->mu);
     for (int i = 0; i < 2; i++) { /* the rest of what it wrote, to the end */
         int *fd = i ? &sb->err_fd : &sb->out_fd;

@@ -1,11 +1,13 @@
 /* Small helpers over libmicrohttpd shared by the front door and the
  * Runtime API. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -63,18 +65,22 @@ int emu_conn_fd(struct MHD_Connection *c)
     return ci ? ci->connect_fd : -1;
 }
 
-int emu_listen_socket(const struct sockaddr_storage *ss, unsigned sslen, int *fd, fl_err *err)
+void emu_socket_url(int fd, char *out, size_t n)
 {
-    int s = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return fl_fail(err, "socket: %s", strerror(errno));
-    int one = 1;
-    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(s, (const struct sockaddr *)ss, sslen) || listen(s, 128)) {
-        int e = errno;
-        close(s);
-        return fl_fail(err, "%s", strerror(e));
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+            snprintf(out, n, "http://[%s]:%u", host, ntohs(a->sin6_port));
+            return;
+        }
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+        port = ntohs(a->sin_port);
     }
-    *fd = s;
-    return 0;
+    snprintf(out, n, "http://%s:%u", host, port);
 }

@@ -28,6 +28,18 @@ void emu_pool_remove(emu_function *fn, emu_sandbox *sb)
     sb->next = NULL;
 }
 
+/* The freeze of an idle sandbox is timed on its loop (where it became
+ * idle): a timer there costs nothing, while waking the controller for it
+ * cost a thread switch per invoke under load. */
+static void freeze_due(void *ud)
+{
+    emu_sandbox *sb = ud;
+    pthread_mutex_lock(&sb->fn->mu);
+    if (sb->idle && !sb->fn->stopping && !sb->closing)
+        emu_sandbox_freeze(sb);
+    pthread_mutex_unlock(&sb->fn->mu);
+}
+
 void emu_pool_idle_push(emu_function *fn, emu_sandbox *sb)
 {
     if (sb->idle)
@@ -37,7 +49,9 @@ void emu_pool_idle_push(emu_function *fn, emu_sandbox *sb)
     sb->idle_next = fn->idle;
     fn->idle = sb;
     const emu_rt_env *env = fn->env;
-    emu_function_timer(fn, sb->idle_since_us + (sb->frozen ? env->idle_timeout_us : env->freeze_after_us));
+    if (!sb->frozen)
+        fl_loop_timer(sb->loop, &sb->freeze_timer, sb->idle_since_us + env->freeze_after_us, freeze_due, sb);
+    emu_function_timer(fn, sb->idle_since_us + env->idle_timeout_us);
 }
 
 void emu_pool_idle_remove(emu_function *fn, emu_sandbox *sb)
@@ -52,11 +66,19 @@ void emu_pool_idle_remove(emu_function *fn, emu_sandbox *sb)
     }
     sb->idle = false;
     sb->idle_next = NULL;
+    if (fl_loop_here(sb->loop))
+        fl_loop_timer_cancel(sb->loop, &sb->freeze_timer); /* elsewhere: it finds the sandbox busy */
 }
 
-emu_sandbox *emu_pool_idle_pop(emu_function *fn)
+emu_sandbox *emu_pool_idle_pop(emu_function *fn, int home)
 {
     emu_sandbox *sb = fn->idle;
+    for (emu_sandbox *s = fn->idle; s && home >= 0; s = s->idle_next) {
+        if ((int)s->li == home) { /* the warmest of those on the caller's loop */
+            sb = s;
+            break;
+        }
+    }
     if (sb)
         emu_pool_idle_remove(fn, sb);
     return sb;

@@ -68,7 +68,7 @@ static void hung_up(void *ud, uint32_t events)
         emu_rapi_unpark(r);
         emu_function_wake(sb->fn); /* a queued invoke may need another sandbox now */
     } else if (n > 0) {
-        fl_loop_unwatch(sb->fn->env->loop, r->fd); /* talking, so alive: stop looking */
+        fl_loop_unwatch(sb->loop, r->fd); /* talking, so alive: stop looking */
     }
     pthread_mutex_unlock(&sb->fn->mu);
 }
@@ -78,7 +78,7 @@ void emu_rapi_park(emu_rapi_req *r)
     r->parked = true;
     r->fd = emu_conn_fd(r->c);
     MHD_suspend_connection(r->c);
-    fl_loop_watch(r->sb->fn->env->loop, r->fd, FL_LOOP_IN | FL_LOOP_RDHUP, hung_up, r);
+    fl_loop_watch(r->sb->loop, r->fd, FL_LOOP_IN | FL_LOOP_RDHUP, hung_up, r);
 }
 
 void emu_rapi_unpark(emu_rapi_req *r)
@@ -86,7 +86,7 @@ void emu_rapi_unpark(emu_rapi_req *r)
     if (!r->parked)
         return;
     r->parked = false;
-    fl_loop_unwatch(r->sb->fn->env->loop, r->fd);
+    fl_loop_unwatch(r->sb->loop, r->fd);
     fl_mhd_resume(r->sb->rapi_mhd, r->c);
 }
 
@@ -110,7 +110,7 @@ static void kick(void *ud)
 
 void emu_rapi_kick(emu_sandbox *sb)
 {
-    fl_loop_post(sb->fn->env->loop, kick, sb);
+    fl_loop_post(sb->loop, kick, sb);
 }
 
 static void unref_invoke(void *cls)
@@ -214,7 +214,7 @@ static void body_hung_up(void *ud, uint32_t events)
     if (ioctl(r->body_fd, FIONREAD, &unread) == 0 && unread > 0)
         return; /* libmicrohttpd has bytes to read first: it sees the end itself */
     shutdown(r->body_fd, SHUT_RDWR);
-    fl_loop_unwatch(r->sb->fn->env->loop, r->body_fd);
+    fl_loop_unwatch(r->sb->loop, r->body_fd);
     r->body_fd = -1;
 }
 
@@ -222,13 +222,13 @@ static void watch_body(emu_rapi_req *r)
 {
     r->body_fd = emu_conn_fd(r->c);
     if (r->body_fd >= 0)
-        fl_loop_watch(r->sb->fn->env->loop, r->body_fd, FL_LOOP_RDHUP, body_hung_up, r);
+        fl_loop_watch(r->sb->loop, r->body_fd, FL_LOOP_RDHUP, body_hung_up, r);
 }
 
 static void unwatch_body(emu_rapi_req *r)
 {
     if (r->body_fd >= 0)
-        fl_loop_unwatch(r->sb->fn->env->loop, r->body_fd);
+        fl_loop_unwatch(r->sb->loop, r->body_fd);
     r->body_fd = -1;
 }
 
@@ -542,7 +542,7 @@ typedef struct rapi_op {
 static void attach(void *ud)
 {
     rapi_op *op = ud;
-    op->sb->rapi_mhd = fl_mhd_attach(op->sb->fn->env->loop, op->sb->rapi, op->err);
+    op->sb->rapi_mhd = fl_mhd_attach(op->sb->loop, op->sb->rapi, op->err);
     op->rc = op->sb->rapi_mhd ? 0 : -1;
 }
 
@@ -557,7 +557,7 @@ int emu_rapi_start(emu_sandbox *sb, int listen_fd, fl_err *err)
     if (!sb->rapi)
         return fl_fail(err, "starting the Runtime API server for sandbox %u failed", sb->seq);
     rapi_op op = {sb, err, 0};
-    fl_loop_call(sb->fn->env->loop, attach, &op);
+    fl_loop_call(sb->loop, attach, &op);
     if (op.rc) {
         MHD_stop_daemon(sb->rapi);
         sb->rapi = NULL;
@@ -576,6 +576,7 @@ static void stop(void *ud)
     for (size_t i = 0; i < sb->next_ext; i++)
         if (sb->ext[i].waiting)
             emu_rapi_unpark(sb->ext[i].waiting);
+    fl_loop_timer_cancel(sb->loop, &sb->freeze_timer);
     pthread_mutex_unlock(&sb->fn->mu);
     fl_mhd_detach(sb->rapi_mhd);
     sb->rapi_mhd = NULL;
@@ -586,5 +587,5 @@ static void stop(void *ud)
 void emu_rapi_stop(emu_sandbox *sb)
 {
     if (sb->rapi)
-        fl_loop_call(sb->fn->env->loop, stop, sb);
+        fl_loop_call(sb->loop, stop, sb);
 }

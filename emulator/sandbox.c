@@ -126,6 +126,11 @@ static emu_sandbox *sandbox_new(emu_function *fn, unsigned seq, emu_invoke *targ
     sb->seq = seq;
     sb->pidfd = sb->ns_pidfd = sb->block_fd = sb->out_fd = sb->err_fd = -1;
     sb->log_target = target;
+    /* the loop of the connection its first invoke came on: that invoke and
+     * the next ones from there are handed over on one thread */
+    const emu_rt_env *env = fn->env;
+    sb->li = target && target->home >= 0 ? (unsigned)target->home % env->nloops : seq % env->nloops;
+    sb->loop = env->loops[sb->li];
     emu_new_log_stream(sb->log_stream);
     /* named after the function and its log stream: unique, and findable */
     char name[EMU_FN_REF_MAX + 24];

@@ -22,26 +22,6 @@ const char *emu_state_dir(const emu *e)
     return e->store->root;
 }
 
-static void format_url(int fd, char *out, size_t n)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    char host[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-        if (ss.ss_family == AF_INET6) {
-            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-            snprintf(out, n, "http://[%s]:%u", host, ntohs(a->sin6_port));
-            return;
-        }
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-        port = ntohs(a->sin_port);
-    }
-    snprintf(out, n, "http://%s:%u", host, port);
-}
-
 static unsigned or_default(unsigned v, unsigned def)
 {
     return v ? v : def;
@@ -140,30 +120,41 @@ static int add_external(emu *e, const emu_function_config *f, fl_err *err)
     return 0;
 }
 
-/* The servers' loop: the embedder's, or one of our own on its own thread;
- * and the pool for the operations that block. */
+/* The servers' loops: the embedder's, or ours, one per CPU, each on a
+ * thread of its own; and the pool for the operations that block. */
 static int start_loop(emu *e, const emu_config *cfg, fl_err *err)
 {
     e->pool = fl_pool_new(EMU_POOL_THREADS);
-    if (cfg->loop) {
-        e->loop = cfg->loop;
+    if (cfg->loops && cfg->nloops) {
+        e->nloops = cfg->nloops;
+        e->loops = fl_xcalloc(e->nloops, sizeof *e->loops);
+        for (unsigned i = 0; i < e->nloops; i++)
+            e->loops[i] = cfg->loops[i];
     } else {
-        e->loop = fl_loop_new(err);
-        if (!e->loop || fl_loop_start(e->loop, err))
-            return -1;
-        e->own_loop = true;
+        e->own_loops = true;
+        e->nloops = fl_loop_count();
+        e->loops = fl_xcalloc(e->nloops, sizeof *e->loops);
+        for (unsigned i = 0; i < e->nloops; i++) {
+            e->loops[i] = fl_loop_new(err);
+            if (!e->loops[i] || fl_loop_start(e->loops[i], err))
+                return -1;
+        }
     }
-    e->env.loop = e->loop;
+    e->env.loops = e->loops;
+    e->env.nloops = e->nloops;
     return 0;
 }
 
 static void stop_loop(emu *e)
 {
-    fl_pool_free(e->pool); /* its jobs first: they may still post to the loop */
+    fl_pool_free(e->pool); /* its jobs first: they may still post to the loops */
     e->pool = NULL;
-    if (e->own_loop)
-        fl_loop_free(e->loop);
-    e->loop = e->env.loop = NULL;
+    for (unsigned i = 0; e->own_loops && i < e->nloops; i++)
+        fl_loop_free(e->loops[i]);
+    free(e->loops);
+    e->loops = NULL;
+    e->env.loops = NULL;
+    e->nloops = e->env.nloops = 0;
 }
 
 static int open_state(emu *e, const emu_config *cfg, fl_err *err)
@@ -226,7 +217,8 @@ int emu_start(const emu_config *cfg, emu **out, fl_err *err)
         return -1;
     struct sockaddr_storage ss;
     unsigned sslen;
-    int fd = -1;
+    int fds[FL_LOOPS_MAX];
+    bool listening = false;
     if (emu_parse_listen(cfg->listen, &ss, &sslen, err))
         return -1;
     emu *e = service_new(cfg);
@@ -235,21 +227,25 @@ int emu_start(const emu_config *cfg, emu **out, fl_err *err)
         (cfg->function.task_root && add_external(e, &cfg->function, err)))
         goto fail;
     e->env.state_root = e->store->root;
-    if (emu_listen_socket(&ss, sslen, &fd, err)) {
+    if (start_loop(e, cfg, err))
+        goto fail;
+    if (fl_listen_sockets(&ss, sslen, e->nloops, fds, err)) { /* a socket per loop */
         fl_fail_wrap(err, "listening on %s", cfg->listen);
         goto fail;
     }
-    format_url(fd, e->url, sizeof e->url);
+    listening = true;
+    emu_socket_url(fds[0], e->url, sizeof e->url);
     emu_gc(e);
-    if (start_loop(e, cfg, err) || emu_janitor_start(e, err) || emu_async_start(e, err))
+    if (emu_janitor_start(e, err) || emu_async_start(e, err))
         goto fail;
-    if (!emu_front_start(fd, e, err))
-        goto fail; /* it closed fd */
+    listening = false; /* the front takes the sockets, even when it fails */
+    if (!emu_front_start(fds, e, err))
+        goto fail;
     *out = e;
     return 0;
 fail:
-    if (fd >= 0 && !e->front)
-        close(fd);
+    for (unsigned i = 0; listening && i < e->nloops; i++)
+        close(fds[i]);
     emu_async_stop(e);
     emu_janitor_stop(e);
     stop_loop(e);

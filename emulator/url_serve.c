@@ -142,6 +142,7 @@ typedef struct url_stream {
     emu *e;
     fl_mhd *mhd;
     struct MHD_Connection *c;
+    unsigned li;
     emu_ticket t;
     emu_invoke *inv;
     fl_buf pending;               /* bytes read past the prelude */
@@ -184,7 +185,7 @@ static void url_free(void *cls)
 {
     url_stream *st = cls;
     emu_stream_leave(st->inv->stream);
-    emu_invoke_when_done(st->t.rt, st->inv, st->e->loop, url_release, st);
+    emu_invoke_when_done(st->t.rt, st->inv, st->e->loops[st->li], url_release, st);
 }
 
 void emu_url_stream_free(emu_req *r)
@@ -299,6 +300,7 @@ static int stream_started(emu_req *r)
     st->e = r->e;
     st->mhd = r->mhd;
     st->c = r->c;
+    st->li = r->li;
     st->t = k->t;
     st->inv = k->inv;
     k->t = (emu_ticket){0};

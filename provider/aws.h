@@ -65,6 +65,9 @@ typedef struct pv_creds {
 #define PV_CRED_REFRESH_MS (5 * 60 * 1000)
 
 pv_creds *pv_creds_static(const char *akid, const char *secret, const char *token, const char *source);
+/* True when pv_creds_get would not have to fetch (fixed keys, or keys far
+ * from expiring): an invoke on the loop may take them there. */
+bool pv_creds_fresh(pv_creds *c);
 /* The chain, as the AWS SDKs search it: environment (AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); web identity
  * (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN [+ AWS_ROLE_SESSION_NAME]);
@@ -127,6 +130,19 @@ int pv_aws_do(const pv_aws_endpoint *ep, CURL_handle *h, const pv_aws_call *c, f
 int pv_aws_do_with(const pv_aws_endpoint *ep, const pv_cred *cred, CURL_handle *h, const pv_aws_call *c,
                    fl_http_resp *resp, fl_err *err);
 
+/* A signed request ready for libcurl (the strings it points to are its
+ * own; the body is the call's): what pv_aws_do sends, for a caller that
+ * sends it itself (on the loop's multi handle). */
+typedef struct pv_aws_prepared {
+    fl_http_req req;
+    fl_buf url, target;
+    fl_headers headers;
+    char *userpwd;
+} pv_aws_prepared;
+void pv_aws_prepare(const pv_aws_endpoint *ep, const pv_cred *cred, const pv_aws_call *c, pv_aws_prepared *p);
+/* Wipes the key pair and frees. */
+void pv_aws_prepared_free(pv_aws_prepared *p);
+
 /* The error of an AWS answer: the type from X-Amzn-ErrorType or the body's
  * __type/code/Type, the message from message/Message. */
 void pv_aws_error(const fl_http_resp *resp, char *type, size_t tn, char *msg, size_t mn);
@@ -147,6 +163,7 @@ void pv_pool_free(pv_handle_pool *p);
 typedef struct pv_lambda {
     pv_aws_endpoint api, logs, ecr;
     pv_handle_pool pool;
+    pv_handle_pool loop_pool;     /* the handles of invokes on the loop (their connections are the multi's) */
     long timeout_ms;              /* control-plane calls */
 } pv_lambda;
 
@@ -193,6 +210,12 @@ typedef struct pv_invoke_result {
 int pv_lambda_invoke(pv_lambda *l, CURL_handle *h, const char *name, const char *payload, size_t len,
                      long timeout_ms, pv_invoke_result *r, fl_err *err);
 void pv_invoke_result_free(pv_invoke_result *r);
+/* The same on a loop's multi handle, without waiting (loop thread, with
+ * credentials that need no refresh: pv_creds_fresh). done runs on the loop
+ * with fl_http_do's rc and err; the result is freed after it. */
+typedef void (*pv_invoke_done)(void *ud, int rc, pv_invoke_result *r, fl_err *err);
+void pv_lambda_invoke_start(pv_lambda *l, const pv_aws_endpoint *api, fl_curlm *m, const char *name,
+                            const char *payload, size_t len, long timeout_ms, pv_invoke_done done, void *ud);
 
 /* One page of FilterLogEvents on /aws/lambda/NAME. */
 typedef struct pv_log_event {

@@ -65,28 +65,28 @@ static void add_payload_hash(fl_headers *hs, const void *body, size_t len)
     fl_headers_set(hs, "X-Amz-Content-Sha256", hex);
 }
 
-int pv_aws_do_with(const pv_aws_endpoint *ep, const pv_cred *cred, CURL_handle *h, const pv_aws_call *c,
-                   fl_http_resp *resp, fl_err *err)
+void pv_aws_prepare(const pv_aws_endpoint *ep, const pv_cred *cred, const pv_aws_call *c, pv_aws_prepared *p)
 {
-    fl_buf canon = {0}, query = {0}, url = {0}, target = {0};
+    memset(p, 0, sizeof *p);
+    fl_buf canon = {0}, query = {0};
     const char *path = c->path && *c->path ? c->path : "/";
     fl_aws_canonical_uri(path, strlen(path), !c->unnormalized_path, &canon);
     pv_aws_canonical_query(c->query, &query);
-    fl_buf_printf(&url, "%s%s%s%s", ep->base, canon.data, query.len ? "?" : "", query.len ? query.data : "");
-    fl_buf_printf(&target, "%s%s%s", c->path && *c->path ? c->path : "/", query.len ? "?" : "",
-                  query.len ? query.data : "");
-    fl_headers hs = {0};
-    canonical_headers(c->headers, &hs);
+    fl_buf_printf(&p->url, "%s%s%s%s", ep->base, canon.data, query.len ? "?" : "", query.len ? query.data : "");
+    fl_buf_printf(&p->target, "%s%s%s", path, query.len ? "?" : "", query.len ? query.data : "");
+    fl_buf_free(&canon);
+    fl_buf_free(&query);
+    canonical_headers(c->headers, &p->headers);
     if (c->sign_body)
-        add_payload_hash(&hs, c->body, c->body_len);
-    if (cred->token && !fl_headers_get(&hs, "X-Amz-Security-Token"))
-        fl_headers_add(&hs, "X-Amz-Security-Token", cred->token);
-    char *userpwd = fl_xasprintf("%s:%s", cred->akid, cred->secret);
-    fl_http_req req = {
+        add_payload_hash(&p->headers, c->body, c->body_len);
+    if (cred->token && !fl_headers_get(&p->headers, "X-Amz-Security-Token"))
+        fl_headers_add(&p->headers, "X-Amz-Security-Token", cred->token);
+    p->userpwd = fl_xasprintf("%s:%s", cred->akid, cred->secret);
+    p->req = (fl_http_req){
         .method = c->method,
-        .url = url.data,
-        .request_target = target.data,
-        .headers = &hs,
+        .url = p->url.data,
+        .request_target = p->target.data,
+        .headers = &p->headers,
         .body = c->body,
         .body_len = c->body_len,
         .has_body = c->has_body,
@@ -94,17 +94,30 @@ int pv_aws_do_with(const pv_aws_endpoint *ep, const pv_cred *cred, CURL_handle *
         .connect_timeout_ms = 10000,
         .max_body = c->max_body ? c->max_body : PV_LAMBDA_RESPONSE_MAX,
         .aws_sigv4 = ep->sigv4,
-        .userpwd = userpwd,
+        .userpwd = p->userpwd,
         .path_as_is = true,
     };
-    int rc = fl_http_do(h, &req, resp, err);
-    memset(userpwd, 0, strlen(userpwd));
-    free(userpwd);
-    fl_headers_free(&hs);
-    fl_buf_free(&canon);
-    fl_buf_free(&query);
-    fl_buf_free(&url);
-    fl_buf_free(&target);
+}
+
+void pv_aws_prepared_free(pv_aws_prepared *p)
+{
+    if (p->userpwd) {
+        memset(p->userpwd, 0, strlen(p->userpwd));
+        free(p->userpwd);
+    }
+    fl_headers_free(&p->headers);
+    fl_buf_free(&p->url);
+    fl_buf_free(&p->target);
+    memset(p, 0, sizeof *p);
+}
+
+int pv_aws_do_with(const pv_aws_endpoint *ep, const pv_cred *cred, CURL_handle *h, const pv_aws_call *c,
+                   fl_http_resp *resp, fl_err *err)
+{
+    pv_aws_prepared p;
+    pv_aws_prepare(ep, cred, c, &p);
+    int rc = fl_http_do(h, &p.req, resp, err);
+    pv_aws_prepared_free(&p);
     return rc;
 }
 

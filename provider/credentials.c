@@ -179,6 +179,16 @@ static int refresh(pv_creds *c, fl_err *err)
     return 0;
 }
 
+bool pv_creds_fresh(pv_creds *c)
+{
+    pthread_mutex_lock(&c->mu);
+    int64_t now = (int64_t)fl_wall_ms();
+    bool fresh = c->kind == PV_CRED_STATIC ||
+                 (c->have && (!c->cur.expires_ms || c->cur.expires_ms - PV_CRED_REFRESH_MS > now));
+    pthread_mutex_unlock(&c->mu);
+    return fresh;
+}
+
 int pv_creds_get(pv_creds *c, pv_cred *out, fl_err *err)
 {
     memset(out, 0, sizeof *out);

@@ -4,12 +4,16 @@
  * "text"}, instance being the log stream (one per sandbox). Query as the
  * SDK parses it: name, namespace, tail (last N lines; <= 0 all), since
  * (RFC 3339), follow (Go's ParseBool); a bad value is 422. Following polls
- * once a second until the client goes or write_timeout passes. */
+ * once a second until the client goes or write_timeout passes. The lines
+ * are fetched by a thread of the streams pool and written into a pipe that
+ * the answer is read from on the loop. */
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <unistd.h>
 
 #include "provider/internal.h"
 
@@ -24,15 +28,13 @@ typedef struct log_line {
 
 typedef struct log_stream {
     pv_server *s;
-    struct MHD_Connection *c;
+    int fd;                       /* the pipe's write end */
     char lname[PV_LAMBDA_NAME_MAX + 1], name[PV_NAME_MAX + 1], ns[PV_NAME_MAX + 1];
     int64_t since_ms;
     long tail;
     bool follow;
     uint64_t deadline_us;
-    fl_buf out;                   /* NDJSON not yet handed to MHD */
-    size_t off;
-    bool started, done;
+    fl_buf out;                   /* NDJSON not yet written to the pipe */
     int64_t last_ts;              /* newest timestamp sent */
     pv_map seen;                  /* event ids sent with last_ts */
 } log_stream;
@@ -108,56 +110,48 @@ static int read_all(log_stream *ls, int64_t start, bool dedupe, fl_err *err)
     return rc;
 }
 
-static bool peer_alive(struct MHD_Connection *c)
+static void stream_free(log_stream *ls)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (!ci)
-        return false;
-    char b;
-    ssize_t n = recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n != 0;
-}
-
-static ssize_t produce(void *ud, uint64_t pos, char *buf, size_t max)
-{
-    log_stream *ls = ud;
-    while (ls->off == ls->out.len) {
-        fl_buf_reset(&ls->out);
-        ls->off = 0;
-        if (ls->done)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        fl_err err;
-        if (!ls->started) {
-            ls->started = true;
-            if (read_all(ls, ls->since_ms, false, &err)) {
-                fl_warn("provider: logs of %s.%s: %s", ls->name, ls->ns, err.msg);
-                ls->done = true;
-            }
-            ls->done |= !ls->follow;
-            continue;
-        }
-        /* following: poll until something new, the client leaves or time is up */
-        if (fl_mono_us() >= ls->deadline_us || !peer_alive(ls->c)) {
-            ls->done = true;
-            continue;
-        }
-        fl_sleep_us(POLL_US);
-        ls->tail = 0;
-        if (read_all(ls, ls->last_ts, true, &err))
-            fl_debug("provider: following the logs of %s.%s: %s", ls->name, ls->ns, err.msg);
-    }
-    size_t n = ls->out.len - ls->off < max ? ls->out.len - ls->off : max;
-    memcpy(buf, ls->out.data + ls->off, n);
-    ls->off += n;
-    return (ssize_t)n;
-}
-
-static void stream_free(void *ud)
-{
-    log_stream *ls = ud;
+    if (ls->fd >= 0)
+        close(ls->fd);
     fl_buf_free(&ls->out);
     pv_map_free(&ls->seen);
     free(ls);
+}
+
+/* What read_all gathered, into the pipe; false when the client went away
+ * (the answer closed the pipe's other end). */
+static bool flush(log_stream *ls)
+{
+    for (size_t off = 0; off < ls->out.len;) {
+        ssize_t w = write(ls->fd, ls->out.data + off, ls->out.len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        off += (size_t)w;
+    }
+    fl_buf_reset(&ls->out);
+    return true;
+}
+
+static void produce(void *ud)
+{
+    log_stream *ls = ud;
+    fl_err err;
+    if (read_all(ls, ls->since_ms, false, &err))
+        fl_warn("provider: logs of %s.%s: %s", ls->name, ls->ns, err.msg);
+    bool on = flush(ls) && ls->follow;
+    /* following: poll until the client leaves, time is up or the server stops */
+    while (on && fl_mono_us() < ls->deadline_us && !atomic_load(&ls->s->stopping)) {
+        for (uint64_t slept = 0; slept < POLL_US && !atomic_load(&ls->s->stopping); slept += POLL_US / 10)
+            fl_sleep_us(POLL_US / 10);
+        ls->tail = 0;
+        if (read_all(ls, ls->last_ts, true, &err))
+            fl_debug("provider: following the logs of %s.%s: %s", ls->name, ls->ns, err.msg);
+        on = flush(ls);
+    }
+    stream_free(ls);
 }
 
 static bool parse_bool(const char *s, bool *out)
@@ -211,7 +205,7 @@ int pv_h_logs(pv_req *r)
     }
     log_stream *ls = fl_xcalloc(1, sizeof *ls);
     ls->s = s;
-    ls->c = r->c;
+    ls->fd = -1;
     fl_err err;
     char ns[PV_NAME_MAX + 1];
     if (pv_request_namespace(r, NULL, ns, &rc) || parse_query(r, ls, &rc))
@@ -245,7 +239,19 @@ int pv_h_logs(pv_req *r)
     pv_lambda_name(ls->name, ls->ns, ls->lname, &err);
     ls->deadline_us = fl_mono_us() + s->cfg->write_timeout_ms * 1000;
     free(qname);
-    return pv_reply_stream(r, 200, "application/x-ndjson", produce, ls, stream_free);
+    int p[2];
+    if (pipe2(p, O_CLOEXEC)) {
+        stream_free(ls);
+        return pv_reply_text(r, 500, "cannot make a pipe for the log stream");
+    }
+    ls->fd = p[1];
+    fl_pool_run(s->streams, produce, ls);
+    fl_headers h = {0};
+    fl_headers_add(&h, "Content-Type", "application/x-ndjson");
+    fl_headers_add(&h, "X-Content-Type-Options", "nosniff");
+    rc = pv_reply_pipe(r, 200, &h, p[0]);
+    fl_headers_free(&h);
+    return rc;
 fail:
     free(qname);
     stream_free(ls);

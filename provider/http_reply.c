@@ -1,11 +1,14 @@
 /* Answers: buffers handed to libmicrohttpd, Go's http.Error shape for
  * errors (text/plain; charset=utf-8, X-Content-Type-Options: nosniff, a
  * trailing newline), JSON, streams and pipes. */
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "provider/internal.h"
 
@@ -82,20 +85,102 @@ int pv_reply_json(pv_req *r, int status, cJSON *doc)
     return rc;
 }
 
-int pv_reply_stream(pv_req *r, int status, const char *content_type, pv_stream_fn fn, void *ud,
-                    void (*free_ud)(void *))
+/* A piped answer. The producer writes the pipe (blocking when it is full);
+ * the loop reads it without blocking, parks the connection when it is
+ * empty and watches it meanwhile. */
+struct pv_pipe_resp {
+    pv_server *s;
+    pv_loop *l;
+    struct MHD_Connection *c;
+    int fd;
+    bool parked;
+    pv_pipe_resp *next;           /* in s->parked while parked */
+};
+
+static void unlink_parked(pv_pipe_resp *p)
 {
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384,
-                                                                  (MHD_ContentReaderCallback)fn, ud, free_ud);
-    fl_headers h = {0};
-    fl_headers_add(&h, "Content-Type", content_type);
-    fl_headers_add(&h, "X-Content-Type-Options", "nosniff");
-    int rc = queue(r, status, resp, &h);
-    fl_headers_free(&h);
-    return rc;
+    pthread_mutex_lock(&p->s->parked_mu);
+    for (pv_pipe_resp **pp = &p->s->parked; *pp; pp = &(*pp)->next) {
+        if (*pp == p) {
+            *pp = p->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&p->s->parked_mu);
+    p->next = NULL;
+}
+
+/* Loop thread. */
+static void unpark(pv_pipe_resp *p)
+{
+    if (!p->parked)
+        return;
+    p->parked = false;
+    fl_loop_unwatch(p->l->loop, p->fd);
+    unlink_parked(p);
+    fl_mhd_resume(p->l->mhd, p->c);
+}
+
+static void pipe_ready(void *ud, uint32_t events)
+{
+    (void)events;
+    unpark(ud);
+}
+
+static ssize_t pipe_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    pv_pipe_resp *p = cls;
+    (void)pos;
+    ssize_t n = read(p->fd, buf, max);
+    if (n > 0)
+        return n;
+    if (n == 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if ((errno != EAGAIN && errno != EINTR) || atomic_load(&p->s->stopping))
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    MHD_suspend_connection(p->c); /* called again once the producer wrote more */
+    p->parked = true;
+    pthread_mutex_lock(&p->s->parked_mu);
+    p->next = p->s->parked;
+    p->s->parked = p;
+    pthread_mutex_unlock(&p->s->parked_mu);
+    fl_loop_watch(p->l->loop, p->fd, FL_LOOP_IN, pipe_ready, p);
+    return 0;
+}
+
+static void pipe_free(void *cls)
+{
+    pv_pipe_resp *p = cls;
+    if (p->parked) {
+        fl_loop_unwatch(p->l->loop, p->fd);
+        unlink_parked(p);
+    }
+    close(p->fd); /* the producer's next write fails: it stops */
+    free(p);
 }
 
 int pv_reply_pipe(pv_req *r, int status, const fl_headers *headers, int fd)
 {
-    return queue(r, status, MHD_create_response_from_pipe(fd), headers);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    pv_pipe_resp *p = fl_xcalloc(1, sizeof *p);
+    *p = (pv_pipe_resp){.s = r->s, .l = r->l, .c = r->c, .fd = fd};
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, pipe_read, p, pipe_free);
+    if (!resp)
+        pipe_free(p);
+    return queue(r, status, resp, headers);
+}
+
+void pv_pipes_stop(pv_loop *l)
+{
+    pv_server *s = l->s;
+    for (;;) {
+        pthread_mutex_lock(&s->parked_mu);
+        pv_pipe_resp *p = s->parked;
+        while (p && p->l != l)
+            p = p->next;
+        pthread_mutex_unlock(&s->parked_mu);
+        if (!p)
+            return;
+        unpark(p); /* read again, it finds the stop and ends */
+    }
 }

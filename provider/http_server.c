@@ -1,13 +1,18 @@
-/* The faas-provider API's HTTP server: libmicrohttpd, one thread per
- * connection (an invoke's thread waits for Lambda), the raw request target
- * from the URI log callback (so a function sees its path and query as the
- * client sent them), bounded bodies, basic auth in front of the /system routes. */
+/* The faas-provider API's HTTP server: libmicrohttpd on the event loop,
+ * where invokes are sent to Lambda without waiting (http_invoke.c); every
+ * other route runs on a pool thread with its connection parked. The raw
+ * request target comes from the URI log callback (so a function sees its
+ * path and query as the client sent them); bodies are bounded; basic auth
+ * stands in front of the /system routes. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "provider/internal.h"
 
@@ -53,15 +58,32 @@ void pv_client_addr(pv_req *r, char *out, size_t n, bool with_port)
 
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
+    pv_loop *l = cls;
     pv_req *r = fl_xcalloc(1, sizeof *r);
-    r->s = cls;
+    r->s = l->s;
+    r->l = l;
     r->c = c;
     r->uri = fl_xstrndup(uri, strnlen(uri, URI_MAX + 1));
     r->start_us = fl_mono_us();
     return r;
 }
 
-static int dispatch(pv_req *r)
+void pv_offload_job(void *ud)
+{
+    pv_req *r = ud;
+    r->work(r);
+    fl_mhd_resume(r->l->mhd, r->c); /* its answer is queued, or it is closed */
+}
+
+int pv_offload(pv_req *r, int (*fn)(pv_req *r))
+{
+    r->work = fn;
+    MHD_suspend_connection(r->c);
+    fl_pool_run(r->s->pool, pv_offload_job, r);
+    return MHD_YES;
+}
+
+static int dispatch_blocking(pv_req *r)
 {
     switch (r->route.id) {
     case PV_R_LIST: return pv_h_list(r);
@@ -75,7 +97,7 @@ static int dispatch(pv_req *r)
     case PV_R_LOGS: return pv_h_logs(r);
     case PV_R_NAMESPACES: return pv_h_namespaces(r);
     case PV_R_NAMESPACE: return pv_h_namespace(r);
-    case PV_R_INVOKE: return pv_h_invoke(r);
+    case PV_R_INVOKE: return pv_h_invoke_blocking(r);
     case PV_R_HEALTHZ: return pv_h_healthz(r);
     case PV_R_METRICS: return pv_h_metrics(r);
     case PV_R_BAD_METHOD: return pv_reply_text(r, 405, "Method Not Allowed");
@@ -134,6 +156,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
         }
         return MHD_YES;
     }
+    if (r->work)
+        return MHD_NO; /* resumed by its pool thread without an answer: closed */
     if (r->answered) {
         *size = 0; /* drop what follows an early answer */
         return MHD_YES;
@@ -152,7 +176,13 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
     r->answered = true;
     if (r->too_large)
         return (enum MHD_Result)too_large(r);
-    return (enum MHD_Result)dispatch(r);
+    if (atomic_load(&r->s->stopping))
+        return (enum MHD_Result)pv_reply_text(r, 503, "the provider is shutting down");
+    if (r->route.id == PV_R_INVOKE)
+        return (enum MHD_Result)pv_h_invoke(r);
+    if (r->route.id == PV_R_HEALTHZ)
+        return (enum MHD_Result)pv_h_healthz(r);
+    return (enum MHD_Result)pv_offload(r, dispatch_blocking);
 }
 
 static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -164,6 +194,7 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, en
     if (r->started)
         pv_metrics_observe(&s->metrics, r->method, r->route.path ? r->route.path : "other", r->status,
                            (double)(fl_mono_us() - r->start_us) / 1e6);
+    pv_invoke_free(r);
     fl_buf_free(&r->body);
     free(r->uri);
     free(r);
@@ -177,31 +208,75 @@ static int bind_addr(const char *host, unsigned port, struct sockaddr_storage *s
     return 0;
 }
 
+static void attach(void *ud)
+{
+    pv_loop *l = ud;
+    fl_err err;
+    l->mhd = fl_mhd_attach(l->loop, l->d, &err);
+    if (!l->mhd)
+        fl_error("provider: %s", err.msg);
+}
+
+/* One server per loop, all accepting from one socket (each its own copy
+ * of the descriptor, which it closes). */
 int pv_server_start(pv_server *s, fl_err *err)
 {
     struct sockaddr_storage ss;
     unsigned sl;
+    int fds[FL_LOOPS_MAX];
     if (bind_addr(s->cfg->listen, s->cfg->port, &ss, &sl, err))
         return -1;
+    if (fl_listen_sockets(&ss, sl, s->nloops, fds, err))
+        return fl_fail(err, "cannot listen on %s port %u (in use, or not an address of this host)", s->cfg->listen,
+                       s->cfg->port);
     unsigned idle = (unsigned)((s->cfg->read_timeout_ms > s->cfg->write_timeout_ms ? s->cfg->read_timeout_ms
                                                                                     : s->cfg->write_timeout_ms) /
                                1000) + 60;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
-                     MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, s, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
-                            MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_TIMEOUT, idle,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-                            1u, MHD_OPTION_EXTERNAL_LOGGER, fl_log_mhd, (void *)"provider: http", MHD_OPTION_END);
-    if (!s->d)
-        return fl_fail(err, "cannot listen on %s port %u (in use, or not an address of this host)", s->cfg->listen,
-                       s->cfg->port);
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    for (unsigned i = 0; i < s->nloops; i++) {
+        pv_loop *l = &s->loops[i];
+        l->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, l, MHD_OPTION_LISTEN_SOCKET, fds[i],
+                                MHD_OPTION_URI_LOG_CALLBACK, uri_log, l, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+                                MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_TIMEOUT, idle,
+                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY, MHD_OPTION_EXTERNAL_LOGGER,
+                                fl_log_mhd, (void *)"provider: http", MHD_OPTION_END);
+        if (!l->d || (fl_loop_call(l->loop, attach, l), !l->mhd)) {
+            for (unsigned k = l->d ? i + 1 : i; k < s->nloops; k++)
+                close(fds[k]);
+            return fl_fail(err, "starting the HTTP server on %s port %u failed", s->cfg->listen, s->cfg->port);
+        }
+    }
     return 0;
 }
 
+/* On l: the answers that wait for a producer end, the server stops. */
+static void stop(void *ud)
+{
+    pv_loop *l = ud;
+    pv_pipes_stop(l);
+    fl_mhd_detach(l->mhd);
+    l->mhd = NULL;
+    MHD_stop_daemon(l->d);
+    l->d = NULL;
+}
+
+/* New requests are refused from now on; the invokes in flight end (within
+ * their read timeout: Lambda's answer or the timeout), then the requests
+ * on the pool; then the server stops. */
 void pv_server_stop(pv_server *s)
 {
-    if (s->d)
-        MHD_stop_daemon(s->d);
-    s->d = NULL;
+    atomic_store(&s->stopping, true);
+    while (atomic_load(&s->inflight) > 0)
+        fl_sleep_us(10000);
+    fl_pool_free(s->pool);
+    s->pool = NULL;
+    for (unsigned i = 0; i < s->nloops; i++) {
+        pv_loop *l = &s->loops[i];
+        if (l->mhd)
+            fl_loop_call(l->loop, stop, l);
+        else if (l->d)
+            MHD_stop_daemon(l->d);
+        l->d = NULL;
+    }
 }

@@ -4,6 +4,7 @@
 #define FL_PROVIDER_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 
 #include "common/common.h"
@@ -265,9 +266,38 @@ typedef struct pv_fed {
     pv_map where;                 /* "name.namespace" -> backend name, learnt */
 } pv_fed;
 
+#define PV_POOL_THREADS 64     /* /system requests and federated calls at once */
+#define PV_STREAM_THREADS 64   /* log streams followed at once */
+
+typedef struct pv_pipe_resp pv_pipe_resp;
+
+/* One loop per CPU; each runs an HTTP server on the provider's address
+ * (the loops accept from one socket) and the calls of its invokes to
+ * Lambda (libcurl multi), and, embedded, the emulator's servers: an invoke
+ * stays on one thread from the client to the function and back. */
+typedef struct pv_loop {
+    fl_loop *loop;
+    struct MHD_Daemon *d;
+    fl_mhd *mhd;
+    fl_curlm *curlm;
+    pv_aws_endpoint api;          /* embedded: Lambda at this loop's own front door */
+    bool own_api;
+    struct pv_server *s;
+    unsigned li;
+} pv_loop;
+
+/* Every other request runs on a pool thread with its connection parked,
+ * log streams on a pool of their own. */
 typedef struct pv_server {
     const provider_config *cfg;
-    struct MHD_Daemon *d;
+    pv_loop loops[FL_LOOPS_MAX];
+    unsigned nloops;
+    fl_pool *pool;                /* requests that block */
+    fl_pool *streams;             /* log streams, which poll for as long as they are followed */
+    pthread_mutex_t parked_mu;
+    pv_pipe_resp *parked;         /* piped answers waiting for their producer, resumed at the stop */
+    atomic_bool stopping;         /* new requests get 503 */
+    atomic_int inflight;          /* invokes on the loop, waited for at the stop */
     char *auth_user, *auth_password;
     pv_creds *creds;
     pv_lambda lambda;
@@ -298,7 +328,16 @@ typedef struct pv_req {
     bool started, too_large, answered;
     uint64_t start_us;
     int status;                   /* what was answered, for the metrics */
+    pv_loop *l;                   /* the loop of its connection */
+    int (*work)(struct pv_req *r); /* what a pool thread answers with (the connection parked) */
+    struct pv_invoke *inv;        /* an invoke on the loop (http_invoke.c) */
 } pv_req;
+
+/* Parks r's connection and runs work(r) on the pool; its answer is queued
+ * from there. Returns MHD_YES. */
+int pv_offload(pv_req *r, int (*work)(pv_req *r));
+/* The pool's job for a parked request: r->work(r), then the resume. */
+void pv_offload_job(void *ud);
 
 int pv_server_start(pv_server *s, fl_err *err);
 void pv_server_stop(pv_server *s);
@@ -315,11 +354,11 @@ int pv_reply(pv_req *r, int status, const fl_headers *headers, fl_buf *body);
 int pv_reply_text(pv_req *r, int status, const char *fmt, ...) FL_PRINTF(3, 4);
 int pv_reply_json(pv_req *r, int status, cJSON *doc);
 int pv_reply_proxy_error(pv_req *r, int status, const char *fmt, ...) FL_PRINTF(3, 4);
-/* A streamed answer: read() is called until it returns MHD's end (see MHD). */
-typedef ssize_t (*pv_stream_fn)(void *ud, uint64_t pos, char *buf, size_t max);
-int pv_reply_stream(pv_req *r, int status, const char *content_type, pv_stream_fn fn, void *ud,
-                    void (*free_ud)(void *));
+/* An answer streamed from a pipe that a producer (a thread) writes: read on
+ * the loop as bytes come, the connection parked meanwhile. Takes fd. */
 int pv_reply_pipe(pv_req *r, int status, const fl_headers *headers, int fd);
+/* At the stop: every piped answer parked on l is resumed (on l). */
+void pv_pipes_stop(pv_loop *l);
 
 /* Handlers (http_*.c) */
 int pv_h_list(pv_req *r);
@@ -332,7 +371,12 @@ int pv_h_secrets(pv_req *r);
 int pv_h_logs(pv_req *r);
 int pv_h_namespaces(pv_req *r);
 int pv_h_namespace(pv_req *r);
+/* On the loop: invokes without waiting (the connection parked until Lambda
+ * answers), or hands the request to the pool (federation, credentials to
+ * refresh) where pv_h_invoke_blocking does it all. */
 int pv_h_invoke(pv_req *r);
+int pv_h_invoke_blocking(pv_req *r);
+void pv_invoke_free(pv_req *r);
 int pv_h_healthz(pv_req *r);
 int pv_h_metrics(pv_req *r);
 

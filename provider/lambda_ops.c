@@ -124,32 +124,96 @@ void pv_invoke_result_free(pv_invoke_result *r)
     memset(r, 0, sizeof *r);
 }
 
+static void invoke_call(const char *name, const char *payload, size_t len, long timeout_ms, char **path,
+                        fl_headers *hs, pv_aws_call *c)
+{
+    *path = pv_lambda_fn_path("2015-03-31", name, "/invocations");
+    fl_headers_add(hs, "Content-Type", "application/json");
+    fl_headers_add(hs, "X-Amz-Invocation-Type", "RequestResponse");
+    *c = (pv_aws_call){.method = "POST", .path = *path, .headers = hs, .body = payload, .body_len = len,
+                       .has_body = true, .timeout_ms = timeout_ms, .max_body = PV_INVOKE_RESPONSE_MAX};
+}
+
+static void invoke_result(fl_http_resp *resp, pv_invoke_result *r)
+{
+    r->status = resp->status;
+    const char *fe = fl_headers_get(&resp->headers, "X-Amz-Function-Error");
+    if (fe)
+        snprintf(r->function_error, sizeof r->function_error, "%s", fe);
+    if (resp->status != 200)
+        pv_aws_error(resp, r->type, sizeof r->type, r->message, sizeof r->message);
+    r->payload = resp->body;
+    memset(&resp->body, 0, sizeof resp->body);
+}
+
 int pv_lambda_invoke(pv_lambda *l, CURL_handle *h, const char *name, const char *payload, size_t len,
                      long timeout_ms, pv_invoke_result *r, fl_err *err)
 {
     memset(r, 0, sizeof *r);
-    char *path = pv_lambda_fn_path("2015-03-31", name, "/invocations");
+    char *path;
     fl_headers hs = {0};
-    fl_headers_add(&hs, "Content-Type", "application/json");
-    fl_headers_add(&hs, "X-Amz-Invocation-Type", "RequestResponse");
-    pv_aws_call c = {.method = "POST", .path = path, .headers = &hs, .body = payload, .body_len = len,
-                     .has_body = true, .timeout_ms = timeout_ms, .max_body = PV_INVOKE_RESPONSE_MAX};
+    pv_aws_call c;
+    invoke_call(name, payload, len, timeout_ms, &path, &hs, &c);
     fl_http_resp resp;
     int rc = pv_aws_do(&l->api, h, &c, &resp, err);
-    if (rc == 0) {
-        r->status = resp.status;
-        const char *fe = fl_headers_get(&resp.headers, "X-Amz-Function-Error");
-        if (fe)
-            snprintf(r->function_error, sizeof r->function_error, "%s", fe);
-        if (resp.status != 200)
-            pv_aws_error(&resp, r->type, sizeof r->type, r->message, sizeof r->message);
-        r->payload = resp.body;
-        memset(&resp.body, 0, sizeof resp.body);
-    }
+    if (rc == 0)
+        invoke_result(&resp, r);
     fl_http_resp_free(&resp);
     fl_headers_free(&hs);
     free(path);
     return rc;
+}
+
+/* An invoke on the loop's multi handle, from start to done. */
+typedef struct invoke_async {
+    pv_lambda *l;
+    CURL_handle *h;
+    char *path;
+    fl_headers hs;
+    pv_aws_prepared p;
+    fl_http_resp resp;
+    pv_invoke_result res;
+    pv_invoke_done done;
+    void *ud;
+} invoke_async;
+
+static void invoke_ended(void *ud, int rc, fl_http_resp *resp, fl_err *err)
+{
+    invoke_async *a = ud;
+    if (rc == 0)
+        invoke_result(resp, &a->res);
+    a->done(a->ud, rc, &a->res, err);
+    pv_invoke_result_free(&a->res);
+    fl_http_resp_free(&a->resp);
+    pv_aws_prepared_free(&a->p);
+    fl_headers_free(&a->hs);
+    free(a->path);
+    pv_pool_put(&a->l->loop_pool, a->h);
+    free(a);
+}
+
+void pv_lambda_invoke_start(pv_lambda *l, const pv_aws_endpoint *api, fl_curlm *m, const char *name,
+                            const char *payload, size_t len, long timeout_ms, pv_invoke_done done, void *ud)
+{
+    invoke_async *a = fl_xcalloc(1, sizeof *a);
+    a->l = l;
+    a->done = done;
+    a->ud = ud;
+    pv_aws_call c;
+    invoke_call(name, payload, len, timeout_ms, &a->path, &a->hs, &c);
+    pv_cred cred;
+    fl_err err;
+    if (pv_creds_get(api->creds, &cred, &err)) {
+        done(ud, -1, &a->res, &err);
+        fl_headers_free(&a->hs);
+        free(a->path);
+        free(a);
+        return;
+    }
+    pv_aws_prepare(api, &cred, &c, &a->p);
+    pv_cred_clear(&cred);
+    a->h = pv_pool_get(&l->loop_pool);
+    fl_http_start(m, a->h, &a->p.req, &a->resp, invoke_ended, a);
 }
 
 void pv_log_page_free(pv_log_page *p)

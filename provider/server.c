@@ -49,9 +49,16 @@ static int start_emulator(pv_server *s, char **endpoint, fl_err *err)
     const char *auth = c->emulator_auth ? c->emulator_auth : "none";
     /* strict: a secret of our own, so every request must be signed right */
     snprintf(secret, sizeof secret, "%08x%08x%08x", (unsigned)rand(), (unsigned)fl_mono_us(), (unsigned)getpid());
+    /* on our loop: an invoke goes from our server to its front door and
+     * back on one thread */
     emu_config ec = {.listen = "127.0.0.1:0", .region = EMU_REGION_DEFAULT, .state_dir = c->state_dir,
                      .freeze_after_ms = EMU_FREEZE_AFTER_DEFAULT_MS, .auth = auth, .access_key = key,
                      .secret_key = secret, .quiet_function_logs = fl_log_level() < FL_LOG_DEBUG};
+    fl_loop *loops[FL_LOOPS_MAX];
+    for (unsigned i = 0; i < s->nloops; i++)
+        loops[i] = s->loops[i].loop;
+    ec.loops = loops;
+    ec.nloops = s->nloops;
     if (emu_config_check(&ec, err) || emu_start(&ec, &s->emu, err))
         return fl_fail_wrap(err, "starting the embedded Lambda emulator");
     *endpoint = fl_xstrdup(emu_url(s->emu));
@@ -104,10 +111,54 @@ static int check_config(const provider_config *c, fl_err *err)
     return 0;
 }
 
+static void new_curlm(void *ud)
+{
+    pv_loop *l = ud;
+    l->curlm = fl_curlm_new(l->loop);
+}
+
+static void free_curlm(void *ud)
+{
+    pv_loop *l = ud;
+    fl_curlm_free(l->curlm);
+    l->curlm = NULL;
+}
+
+/* The loops (each with a multi handle for its invokes) and the pools. */
+static int start_loops(pv_server *s, fl_err *err)
+{
+    s->pool = fl_pool_new(PV_POOL_THREADS);
+    s->streams = fl_pool_new(PV_STREAM_THREADS);
+    s->nloops = fl_loop_count();
+    for (unsigned i = 0; i < s->nloops; i++) {
+        pv_loop *l = &s->loops[i];
+        l->s = s;
+        l->li = i;
+        l->loop = fl_loop_new(err);
+        if (!l->loop || fl_loop_start(l->loop, err))
+            return -1;
+        fl_loop_call(l->loop, new_curlm, l);
+    }
+    return 0;
+}
+
+static void stop_loops(pv_server *s)
+{
+    for (unsigned i = 0; i < s->nloops; i++) {
+        pv_loop *l = &s->loops[i];
+        if (l->curlm)
+            fl_loop_call(l->loop, free_curlm, l);
+        fl_loop_free(l->loop);
+        if (l->own_api)
+            pv_aws_endpoint_free(&l->api);
+    }
+    pv_pool_free(&s->lambda.loop_pool); /* its handles were the multis' */
+}
+
 static int setup(pv_server *s, fl_err *err)
 {
     const provider_config *c = s->cfg;
-    if (check_config(c, err))
+    if (check_config(c, err) || start_loops(s, err))
         return -1;
     if (c->basic_auth && (read_secret(c->secret_mount_path, "basic-auth-user", &s->auth_user, err) ||
                           read_secret(c->secret_mount_path, "basic-auth-password", &s->auth_password, err)))
@@ -117,6 +168,11 @@ static int setup(pv_server *s, fl_err *err)
         return -1;
     pv_lambda *l = &s->lambda;
     pv_aws_endpoint_init(&l->api, endpoint, s->region, "lambda", s->creds);
+    for (unsigned i = 0; i < s->nloops; i++) { /* each loop's invokes: the emulator's door on that loop */
+        pv_loop *pl = &s->loops[i];
+        pv_aws_endpoint_init(&pl->api, s->emu ? emu_loop_url(s->emu, i) : endpoint, s->region, "lambda", s->creds);
+        pl->own_api = true;
+    }
     char *logs = c->logs_endpoint ? fl_xstrdup(c->logs_endpoint)
                  : s->on_aws     ? fl_xasprintf("https://logs.%s.amazonaws.com", s->region)
                                  : fl_xstrdup(endpoint);
@@ -139,9 +195,12 @@ static int setup(pv_server *s, fl_err *err)
 static void teardown(pv_server *s)
 {
     pv_server_stop(s);
+    fl_pool_free(s->pool); /* (when the server never started) */
+    fl_pool_free(s->streams); /* the log streams see the stop and end */
     pv_fed_free(&s->fed);
     if (s->emu)
         emu_stop(s->emu);
+    stop_loops(s);
     pv_aws_endpoint_free(&s->lambda.api);
     pv_aws_endpoint_free(&s->lambda.logs);
     pv_aws_endpoint_free(&s->lambda.ecr);
@@ -151,6 +210,7 @@ static void teardown(pv_server *s)
     pv_counters_free(&s->calls);
     pv_locks_free(&s->locks);
     pthread_mutex_destroy(&s->ecr_mu);
+    pthread_mutex_destroy(&s->parked_mu);
     if (s->auth_password)
         memset(s->auth_password, 0, strlen(s->auth_password));
     free(s->auth_user);
@@ -175,7 +235,9 @@ int provider_serve(const provider_config *c, fl_err *err)
     pv_counters_init(&s.calls);
     pv_locks_init(&s.locks);
     pv_pool_init(&s.lambda.pool);
+    pv_pool_init(&s.lambda.loop_pool);
     pthread_mutex_init(&s.ecr_mu, NULL);
+    pthread_mutex_init(&s.parked_mu, NULL);
     if (setup(&s, err) || pv_server_start(&s, err)) {
         teardown(&s);
         return -1;

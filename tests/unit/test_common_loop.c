@@ -370,3 +370,75 @@ Test(loop_curl, a_client_and_its_server_on_one_thread)
     fl_loop_free(c.srv.l);
     curl_global_cleanup();
 }
+
+/* ---- fl_http_do's request without waiting, on the loop ---- */
+
+typedef struct async_get {
+    server srv;
+    fl_curlm *m;
+    CURL_handle *h;
+    fl_http_req req;
+    fl_http_resp resp;
+    fl_headers hs;
+    atomic_int rc;
+    atomic_bool done;
+    bool on_loop;
+} async_get;
+
+static void async_done(void *ud, int rc, fl_http_resp *resp, fl_err *err)
+{
+    async_get *a = ud;
+    (void)err;
+    a->on_loop = fl_loop_here(a->srv.l) && resp == &a->resp;
+    a->rc = rc;
+    a->done = true;
+}
+
+static void async_start(void *ud)
+{
+    async_get *a = ud;
+    fl_err err;
+    a->srv.m = fl_mhd_attach(a->srv.l, a->srv.d, &err);
+    cr_assert(a->srv.m, "%s", err.msg);
+    a->m = fl_curlm_new(a->srv.l);
+    a->h = fl_http_handle();
+    fl_http_start(a->m, a->h, &a->req, &a->resp, async_done, a);
+}
+
+static void async_stop(void *ud)
+{
+    async_get *a = ud;
+    fl_http_handle_free(a->h);
+    fl_curlm_free(a->m);
+    fl_mhd_detach(a->srv.m);
+    MHD_stop_daemon(a->srv.d);
+}
+
+Test(loop_curl, fl_http_start_gives_what_fl_http_do_gives)
+{
+    async_get a = {0};
+    a.srv.loop_thread_only = true;
+    a.srv.l = new_running_loop();
+    a.srv.d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                               on_request, &a.srv, MHD_OPTION_END);
+    cr_assert(a.srv.d);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/x", MHD_get_daemon_info(a.srv.d, MHD_DAEMON_INFO_BIND_PORT)->port);
+    fl_headers_add(&a.hs, "X-Test", "1");
+    a.req = (fl_http_req){.method = "POST", .url = url, .headers = &a.hs, .body = "abc", .body_len = 3,
+                          .has_body = true, .no_proxy = true, .timeout_ms = 5000};
+    fl_loop_call(a.srv.l, async_start, &a);
+    for (int i = 0; i < 5000 && !a.done; i++)
+        fl_sleep_us(1000);
+    cr_assert(a.done);
+    cr_assert_eq(a.rc, 0);
+    cr_assert(a.on_loop);
+    cr_assert_eq(a.resp.status, 200);
+    cr_assert_eq(a.resp.body.len, 2);
+    cr_assert_eq(memcmp(a.resp.body.data, "ok", 2), 0);
+    cr_assert(fl_headers_get(&a.resp.headers, "Content-Length"), "the answer's headers are collected");
+    fl_loop_call(a.srv.l, async_stop, &a);
+    fl_loop_free(a.srv.l);
+    fl_http_resp_free(&a.resp);
+    fl_headers_free(&a.hs);
+}
