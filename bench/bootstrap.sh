@@ -63,6 +63,7 @@ got=$(curl -s --data-binary "@$stream_ev" "http://127.0.0.1:$sp/2015-03-31/funct
 hwm_kb=$(awk '/^VmHWM/ {print $2}' "/proc/$spid/status")
 
 ready=$("$B/bench/readiness" "$B/bootstrap" 30 2>/dev/null)
+wake=$("$B/bench/wakeup" 20000)
 pstat() { # pstat KEY: p50 and max over the readiness runs
   python3 -c 'import json,sys; v=sorted(json.loads(l)[sys.argv[1]] for l in sys.stdin); print("%.2f %.2f" % (v[len(v)//2]/1000, v[-1]/1000))' "$1" <<<"$ready"
 }
@@ -72,9 +73,14 @@ cat <<MD
 ### Runtime: bootstrap (issue 2)
 
 Peer: a direct HTTP call to the same fixture watchdog, interleaved in the same run (\`bench/invoke_latency\`).
-The Lambda path has six more thread wake-ups than the direct call (the emulator's front and runtime
-threads and the bootstrap, each twice). On this shared VM the absolute figures move a lot between
-runs (the direct call's p50 ranged 61-103 µs over one afternoon); the ratio is the steadier figure.
+The direct call is two hand-offs between processes (client to watchdog and back); the Lambda path is
+six (client, emulator, bootstrap, watchdog, bootstrap, emulator, client: the invoke and the runtime's
+parked /next meet on one emulator loop, so no thread inside the emulator is woken). What one hand-off
+costs here before anyone does work (\`bench/wakeup\`, a byte over a socket pair): $(field "$wake" same_cpu_us) µs when
+both processes share a CPU, $(field "$wake" two_cpus_us) µs ($(field "$wake" two_cpus_cpu_us) µs of CPU) when the woken one is on the other,
+halted CPU, $(field "$wake" free_us) µs left to the scheduler. Four extra hand-offs therefore put a floor under the
+added latency that on this VM is several times the 60 µs target whenever the scheduler spreads the
+processes over both CPUs. Absolute figures move between runs on this shared VM; the ratio is steadier.
 
 | measure | target | result |
 |---|---|---|

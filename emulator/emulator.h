@@ -22,12 +22,19 @@
  *                 updates set it; persisted in functions/NAME.json
  *   emu_function  a runtime: one configuration's pool of sandboxes, a queue
  *                 of invokes and a controller thread (cold starts, deadlines,
- *                 freezing, reaping); replaced when the configuration changes
+ *                 stopping idle ones, reaping); replaced when the configuration
+ *                 changes
  *   emu_sandbox   one bwrap process tree, its cgroups, its Runtime/Extensions
  *                 API server (inside its network namespace at 127.0.0.1:9001)
- *                 and the reader of its stdout/stderr
+ *                 and its stdout/stderr, read by the loop it is bound to
  *   emu_invoke    request id, payload, deadline, result and log tail; shared
  *                 by reference count between the caller and the sandbox
+ *
+ * Threads: one event loop per CPU runs the HTTP servers (the front door,
+ * every sandbox's Runtime API) and reads the sandboxes' pipes; an invoke and
+ * its runtime's /next and /response meet on one loop (the sandbox's), so no
+ * thread is woken between them. Requests that wait park their connection;
+ * the operations that block (state files, zips, images) run on a pool.
  *
  * State: one directory (default $XDG_DATA_HOME/faas-lambda/emulator), every
  * file written to a temporary name, fsynced and renamed; code and images by

@@ -473,8 +473,9 @@ typedef struct emu_sandbox {
 } emu_sandbox;
 
 /* Starts bwrap (held before exec), the Runtime API inside its network
- * namespace and the log reader. target (may be NULL) receives the output of
- * init; the caller passes a reference. */
+ * namespace and the reading of its output, both on the loop of target's
+ * connection (target may be NULL), which receives the output of init; the
+ * caller passes a reference. */
 emu_sandbox *emu_sandbox_spawn(emu_function *fn, const char *bootstrap, unsigned seq, emu_invoke *target,
                                fl_err *err);
 /* Lets bwrap exec the bootstrap. */
@@ -487,8 +488,8 @@ void emu_sandbox_term_runtime(emu_sandbox *sb);
 bool emu_sandbox_reap(emu_sandbox *sb);
 /* Waits up to timeout_us for bwrap to exit. */
 bool emu_sandbox_wait_exit(emu_sandbox *sb, uint64_t timeout_us);
-/* Kills, reaps, stops the Runtime API server (joining its threads), joins
- * the log reader and frees. Call without fn->mu, after closing was set. */
+/* Kills, reaps, stops the Runtime API server and the reading of its output
+ * (on its loop) and frees. Call without fn->mu, after closing was set. */
 void emu_sandbox_destroy(emu_sandbox *sb);
 /* Peak memory of the sandbox, MB: its memory cgroup's peak, else the sum
  * of its processes' VmHWM; 0 if gone. */
@@ -643,9 +644,10 @@ bool emu_sandbox_will_take(const emu_sandbox *sb, uint64_t now);
 /* invoke_flow.c: transitions, each called with fn->mu held. */
 /* Hands the first queued invoke to sb (for /next). */
 emu_invoke *emu_dispatch(emu_sandbox *sb);
-/* Finishes a dispatched invoke (RUNNING/RESPONDING): sets the result, flushes
+/* Finishes a dispatched invoke (RUNNING/RESPONDING): sets the result, drains
  * the sandbox's output, logs END and REPORT, wakes the caller. Drops fn->mu
- * while waiting for the log reader. No-op if the invoke is past that. */
+ * only to read /proc where no memory cgroup tells the peak. No-op if the
+ * invoke is past that. */
 void emu_complete(emu_sandbox *sb, emu_invoke *inv, emu_result_kind kind, const char *error_type, fl_buf *body,
                   const char *status);
 /* Fails an invoke that never reached a runtime (removes it from the queue). */

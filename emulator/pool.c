@@ -1,7 +1,7 @@
 /* A function's pool of sandboxes: every sandbox, and the idle ones (those
  * whose runtime waits in /next with nothing to do), most recently used
  * first, so a warm, unfrozen sandbox takes the next invoke. Idle sandboxes
- * are frozen after a while (the controller decides when) and thawed when
+ * are frozen after a while (a timer on their loop) and thawed when
  * an invoke is handed to them. All with fn->mu held. */
 #include <signal.h>
 #include <unistd.h>

@@ -100,6 +100,8 @@ static void kick(void *ud)
     emu_rapi_req *r = sb->next_req;
     if (r && r->parked && (sb->closing || r->dropped || can_dispatch(sb)))
         emu_rapi_unpark(r);
+    else if (r && r->parked && !sb->doomed && !sb->killed && !fn->stopping)
+        emu_pool_idle_push(fn, sb); /* popped for an invoke another runtime took first: idle again */
     for (size_t i = 0; i < sb->next_ext; i++) {
         r = sb->ext[i].waiting;
         if (r && r->parked && (sb->closing || r->dropped || sb->ext[i].head))

@@ -37,6 +37,18 @@ assert_eq "thawed by an invoke" 200 "$(post_invoke pool '{"do":"count"}')"
 (($(jget "$T/body" 'd["count"]') >= 3)) || fail "thawed, counted on: $(cat "$T/body")"
 assert_eq "the other two stay frozen" "FROZEN FROZEN THAWED" "$(cat "$FREEZER"/pool-*/freezer.state | sort | tr '\n' ' ' | sed 's/ $//')"
 
+# --- bursts: an idle runtime picked for an invoke that another runtime, just
+# back in /next, took first is idle again (frozen later, picked again)
+for r in $(seq 25); do
+  burst=()
+  for i in 1 2 3; do curl -sS -o /dev/null -d '{"do":"count"}' "$ENDPOINT/2015-03-31/functions/pool/invocations" & burst+=($!); done
+  wait "${burst[@]}"
+done
+sleep 0.5
+assert_eq "after bursts, every sandbox frozen" "FROZEN" "$(cat "$FREEZER"/pool-*/freezer.state | sort -u | tr '\n' ' ' | sed 's/ $//')"
+started=$(grep -c 'sandbox [0-9]*: started' "$LOG")
+((started <= 4)) || fail "bursts of three started $started sandboxes"
+
 # --- memory: the cgroup limit is the function's memory; Max Memory Used is the cgroup's peak
 assert_eq "memory limit" 268435456 "$(cat /sys/fs/cgroup/memory/*/*/faas-lambda-$EMU_PID/pool-*/memory.limit_in_bytes /sys/fs/cgroup/memory/faas-lambda-$EMU_PID/pool-*/memory.limit_in_bytes 2>/dev/null | sort -u)"
 assert_eq "processes" 1024 "$(cat /sys/fs/cgroup/pids/faas-lambda-$EMU_PID/pool-*/pids.max | sort -u)"

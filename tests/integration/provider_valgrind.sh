@@ -19,7 +19,7 @@ wait_http "http://127.0.0.1:$eport/" 10
 port=$(free_port)
 SERVE_URL=http://127.0.0.1:$port
 AWS_ACCESS_KEY_ID=AKIDVALGRIND AWS_SECRET_ACCESS_KEY=secret \
-  valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+  valgrind --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
   --log-file="$T/valgrind.txt" "$FL" serve --port "$port" --lambda-endpoint "http://127.0.0.1:$eport" \
   --insecure-registry "$REG" --work-dir "$T" --write-timeout 3s --read-timeout 60s > "$T/serve.log" 2>&1 &
 VG_PID=$!; _pids+=($VG_PID)
